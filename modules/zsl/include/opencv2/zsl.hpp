@@ -1,0 +1,20 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#ifndef OPENCV_ZSL_HPP
+#define OPENCV_ZSL_HPP
+
+/**
+@defgroup zsl Zero-shot learning
+
+Recognise image classes that were never seen in training. A ZeroShotClassifier maps visual
+features (from a cv::dnn backbone, see VisualEncoder) into a semantic space described by class
+prototypes (attribute vectors or word vectors, see ClassPrototypes) with a trainable
+compatibility function (ESZSL, SAE, DeViSE, ALE/SJE, MLP, ConSE, a generative model), and labels
+images of unseen classes from their prototypes alone.
+*/
+
+#include "opencv2/zsl/prototypes.hpp"
+#include "opencv2/zsl/metrics.hpp"
+#include "opencv2/zsl/visual_encoder.hpp"
+#include "opencv2/zsl/zero_shot_classifier.hpp"
+
+#endif

@@ -1,0 +1,82 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#ifndef OPENCV_ZSL_VISUAL_ENCODER_HPP
+#define OPENCV_ZSL_VISUAL_ENCODER_HPP
+
+#include <opencv2/core.hpp>
+
+namespace cv {
+namespace zsl {
+
+//! @addtogroup zsl
+//! @{
+
+/** @brief Image preprocessing of a backbone, in the spirit of cv::dnn::Model's parameters. */
+struct CV_EXPORTS_W_SIMPLE EncoderPreprocessing
+{
+    CV_PROP_RW Size inputSize = Size(224, 224); //!< network input (after crop)
+    CV_PROP_RW int resizeShorter = 256;          //!< shorter side before the centre crop; 0: resize straight to inputSize
+    CV_PROP_RW bool swapRB = true;               //!< feed RGB (true) or BGR (false) to the network
+    CV_PROP_RW double scale = 1.0 / 255.0;       //!< multiplies pixel values first
+    CV_PROP_RW Scalar mean = Scalar(0.485, 0.456, 0.406); //!< subtracted after scaling, in network channel order
+    CV_PROP_RW Scalar std = Scalar(0.229, 0.224, 0.225);  //!< divides after the mean; zeros are not allowed
+
+    //! torchvision ImageNet convention: RGB, x1/255, ImageNet mean/std, shorter side 256, centre crop 224.
+    CV_WRAP static EncoderPreprocessing torchvision(Size inputSize = Size(224, 224), int resizeShorter = 256);
+    //! Caffe convention: BGR, 0..255, mean (104, 117, 123) subtracted, resize to 224.
+    CV_WRAP static EncoderPreprocessing caffe(Size inputSize = Size(224, 224));
+    //! Preset by name: "torchvision" or "caffe". @throws cv::Exception on an unknown name.
+    CV_WRAP static EncoderPreprocessing preset(const String& name);
+};
+
+/** @brief Visual encoder: a backbone loaded with cv::dnn that turns images into pooled feature vectors.
+
+The feature layer defaults to the output of the last global pooling layer (512-d for ResNet18).
+Usage follows cv::FaceRecognizerSF: create from a model file (+ config) with backend and target.
+*/
+class CV_EXPORTS_W VisualEncoder : public Algorithm
+{
+public:
+    /** @brief Loads a backbone through cv::dnn::readNet (ONNX, Caffe, TensorFlow, Darknet).
+    @param model model file (.onnx, .caffemodel, .pb, .weights).
+    @param config config file (.prototxt, .pbtxt, .cfg) or empty.
+    @param preprocessing image preprocessing (see EncoderPreprocessing presets).
+    @param featureLayer layer whose output is the feature; empty: the last global pooling layer.
+    @param backend_id cv::dnn backend (DNN_BACKEND_DEFAULT, DNN_BACKEND_CUDA, ...); an unavailable
+           backend falls back to the OpenCV CPU backend with a warning.
+    @param target_id cv::dnn target (DNN_TARGET_CPU, DNN_TARGET_CUDA, DNN_TARGET_CUDA_FP16, ...).
+    */
+    CV_WRAP static Ptr<VisualEncoder> create(const String& model, const String& config = String(),
+                                             const EncoderPreprocessing& preprocessing = EncoderPreprocessing(),
+                                             const String& featureLayer = String(),
+                                             int backend_id = 0, int target_id = 0);
+
+    /** @brief Encodes images into an N x D CV_32F feature matrix (row i for image i).
+    Accepts a single Mat or a vector of Mat: 8-bit or float, 1, 3 or 4 channels (grey and BGRA converted).
+    */
+    CV_WRAP virtual void encode(InputArrayOfArrays images, OutputArray features) const = 0;
+
+    //! Feature dimension D.
+    CV_WRAP virtual int getFeatureDim() const = 0;
+    //! Name of the layer whose output is used as feature.
+    CV_WRAP virtual String getFeatureLayer() const = 0;
+    //! Images per forward pass (>= 1).
+    CV_WRAP virtual void setBatchSize(int batchSize) = 0;
+    CV_WRAP virtual int getBatchSize() const = 0;
+    //! L2-normalise each feature row.
+    CV_WRAP virtual void setNormalize(bool normalize) = 0;
+    CV_WRAP virtual bool getNormalize() const = 0;
+    //! Preprocessing in use.
+    CV_WRAP virtual EncoderPreprocessing getPreprocessing() const = 0;
+    //! Backend and target really in use (after any fallback).
+    CV_WRAP virtual int getBackend() const = 0;
+    CV_WRAP virtual int getTarget() const = 0;
+    //! Model and config paths (saved with a classifier so that it can reload its encoder).
+    CV_WRAP virtual String getModelPath() const = 0;
+    CV_WRAP virtual String getConfigPath() const = 0;
+};
+
+//! @}
+
+}} // namespace cv::zsl
+
+#endif

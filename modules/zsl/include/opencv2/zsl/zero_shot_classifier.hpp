@@ -1,0 +1,203 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#ifndef OPENCV_ZSL_ZERO_SHOT_CLASSIFIER_HPP
+#define OPENCV_ZSL_ZERO_SHOT_CLASSIFIER_HPP
+
+#include <opencv2/core.hpp>
+#include <functional>
+#include "opencv2/zsl/prototypes.hpp"
+#include "opencv2/zsl/visual_encoder.hpp"
+
+namespace cv {
+namespace zsl {
+
+//! @addtogroup zsl
+//! @{
+
+/** @brief Progress of iterative training (DeViSE, ALE, SJE, MLP, GENERATIVE, ConSE's softmax), once per epoch. */
+struct CV_EXPORTS TrainingProgress
+{
+    int epoch = 0;                  //!< 1-based epoch just finished
+    int epochs = 0;                 //!< planned maximum
+    double loss = 0;                //!< mean training loss of the epoch
+    double validationAccuracy = -1; //!< per-class top-1 on held-out seen classes; -1 without a validation split
+};
+
+//! Called after every epoch of iterative training.
+typedef std::function<void(const TrainingProgress&)> TrainingCallback;
+
+/** @brief Zero-shot classifier: visual features (or images) -> compatibility with class prototypes.
+
+Train on features of *seen* classes with their prototypes; then register *unseen* classes by
+prototype alone (setUnseenClasses(), addClass()) and label new images:
+- ZSL mode: candidates are the unseen classes only;
+- GZSL mode: candidates are seen + unseen classes; calibrated stacking (Chao et al., 2016)
+  subtracts a constant from the scores of seen classes to counter the seen-class bias.
+
+Class indices returned by predict() index getClasses().
+
+@code
+    using namespace cv::zsl;
+    ClassPrototypes all = readPrototypesGBU("AWA2/att_splits.mat");
+    Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create();        // ESZSL by default
+    zsl->train(trainFeatures, trainLabels, all.subset(seenRows));       // labels index seen rows
+    zsl->setUnseenClasses(all.subset(unseenRows));
+    Mat labels, scores;
+    zsl->predict(testFeatures, labels, scores, 5);                     // top-5 unseen classes
+    zsl->save("awa2_eszsl.yml.gz");
+@endcode
+*/
+class CV_EXPORTS_W ZeroShotClassifier : public Algorithm
+{
+public:
+    /** @brief Compatibility functions. */
+    enum Method
+    {
+        ESZSL = 0,      //!< Romera-Paredes & Torr, ICML 2015: closed-form bilinear, two ridge regularisers
+        SAE = 1,        //!< Kodirov et al., CVPR 2017: semantic autoencoder, closed form via a Sylvester equation
+        DEVISE = 2,     //!< Frome et al., NIPS 2013: linear map to the semantic space, hinge rank loss
+        ALE = 3,        //!< Akata et al., TPAMI 2016: bilinear, weighted approximate ranking loss
+        SJE = 4,        //!< Akata et al., CVPR 2015: bilinear, structured joint embedding (max-margin)
+        MLP = 5,        //!< MLP regressor from features to the semantic space (MSE or cosine loss)
+        CONSE = 6,      //!< Norouzi et al., ICLR 2014: convex combination of seen prototypes, training-free given a seen classifier
+        GENERATIVE = 7  //!< feature-generating conditional VAE + softmax over seen and unseen classes (GZSL)
+    };
+
+    /** @brief Which classes predict() chooses from. */
+    enum Mode
+    {
+        MODE_ZSL = 0,   //!< unseen classes only
+        MODE_GZSL = 1   //!< seen and unseen classes, with calibrated stacking
+    };
+
+    /** @brief SAE scoring direction. */
+    enum SaeDirection
+    {
+        SAE_SEMANTIC_SPACE = 0, //!< encode features to the semantic space, compare with prototypes
+        SAE_VISUAL_SPACE = 1    //!< decode prototypes to the visual space, compare with features
+    };
+
+    /** @brief Losses of the trainable models (MLP). */
+    enum Loss
+    {
+        LOSS_MSE = 0,
+        LOSS_COSINE = 1
+    };
+
+    /** @brief All hyper-parameters; each method reads the ones it needs. */
+    struct CV_EXPORTS_W_SIMPLE Params
+    {
+        CV_WRAP Params();
+
+        CV_PROP_RW int method;            //!< Method (default ESZSL)
+        CV_PROP_RW int prototypeNormalization; //!< PrototypeNormalization applied to every prototype set (default none)
+        CV_PROP_RW bool normalizeFeatures; //!< L2-normalise feature rows before use (default false)
+
+        // ESZSL
+        CV_PROP_RW double eszslGamma;     //!< ESZSL regulariser on the visual side (default 1)
+        CV_PROP_RW double eszslLambda;    //!< ESZSL regulariser on the semantic side (default 1)
+        // SAE
+        CV_PROP_RW double saeLambda;      //!< SAE reconstruction weight (default 0.2)
+        CV_PROP_RW int saeDirection;      //!< SaeDirection (default SAE_SEMANTIC_SPACE)
+
+        // Iterative training (DeViSE, ALE, SJE, MLP, ConSE's softmax, GENERATIVE)
+        CV_PROP_RW int epochs;            //!< maximum epochs (default 50)
+        CV_PROP_RW int batchSize;         //!< minibatch size (default 64)
+        CV_PROP_RW double learningRate;   //!< Adam step (default 1e-3)
+        CV_PROP_RW double weightDecay;    //!< L2 penalty (default 0)
+        CV_PROP_RW double margin;         //!< ranking margin for DeViSE/ALE/SJE (default 0.1 for DeViSE, 1 for ALE/SJE when <= 0)
+        CV_PROP_RW std::vector<int> hiddenSizes; //!< hidden layer widths of the MLP / generator (default {1024})
+        CV_PROP_RW double dropout;        //!< dropout probability in hidden layers (default 0)
+        CV_PROP_RW double leakyReluSlope; //!< 0: ReLU; > 0: LeakyReLU slope (default 0)
+        CV_PROP_RW int loss;              //!< Loss of the MLP (default LOSS_COSINE)
+        CV_PROP_RW double validationFraction; //!< fraction of seen classes held out for early stopping (0: none)
+        CV_PROP_RW int patience;          //!< early-stopping patience in epochs (default 5)
+        CV_PROP_RW int conseTopT;         //!< ConSE: number T of most probable seen classes combined (default 10)
+        CV_PROP_RW int latentDim;         //!< GENERATIVE: latent size (default 64)
+        CV_PROP_RW int syntheticPerClass; //!< GENERATIVE: features synthesised per unseen class (default 200)
+        CV_PROP_RW uint64 seed;           //!< seed of every random choice (default 0x5EED)
+    };
+
+    /** @brief Creates an untrained classifier working on feature vectors. */
+    CV_WRAP static Ptr<ZeroShotClassifier> create(const ZeroShotClassifier::Params& params = ZeroShotClassifier::Params());
+
+    /** @brief Creates an untrained classifier that takes images through a visual encoder. */
+    CV_WRAP static Ptr<ZeroShotClassifier> create(const ZeroShotClassifier::Params& params, const Ptr<VisualEncoder>& encoder);
+
+    /** @brief Loads a classifier saved with save(). @throws cv::Exception on a missing, corrupt or foreign file. */
+    CV_WRAP static Ptr<ZeroShotClassifier> load(const String& filename);
+
+    /** @brief Trains on seen classes.
+    @param features N x D visual features (CV_32F or CV_64F), finite.
+    @param labels N labels (CV_32S), each a row of `seen`.
+    @param seen prototypes of the seen classes; they become the classifier's seen classes.
+    Any unseen classes registered before are kept.
+    */
+    CV_WRAP virtual void train(InputArray features, InputArray labels, const ClassPrototypes& seen) = 0;
+
+    /** @brief Trains from images through the visual encoder (same as encoding them, then train()). */
+    CV_WRAP virtual void trainImages(InputArrayOfArrays images, InputArray labels, const ClassPrototypes& seen) = 0;
+
+    /** @brief Replaces the unseen classes by `unseen` (names must not clash with seen classes). */
+    CV_WRAP virtual void setUnseenClasses(const ClassPrototypes& unseen) = 0;
+
+    /** @brief Adds one class at run time without retraining; returns its index in getClasses().
+    @param name new, unique class name.
+    @param prototype 1 x A vector of the prototype dimension.
+    @param seen register it as a seen class (it then takes part only in GZSL mode).
+    */
+    CV_WRAP virtual int addClass(const String& name, InputArray prototype, bool seen = false) = 0;
+
+    //! All classes (seen first, then unseen, in registration order).
+    CV_WRAP virtual ClassPrototypes getClasses() const = 0;
+    //! Number of seen classes: getClasses() rows [0, getNumSeenClasses()) are seen.
+    CV_WRAP virtual int getNumSeenClasses() const = 0;
+
+    CV_WRAP virtual void setMode(int mode) = 0;          //!< Mode
+    CV_WRAP virtual int getMode() const = 0;
+    /** @brief Calibrated stacking constant: subtracted from the scores of seen classes in GZSL mode. */
+    CV_WRAP virtual void setCalibration(double gamma) = 0;
+    CV_WRAP virtual double getCalibration() const = 0;
+
+    /** @brief Labels features: top-K candidate classes, best first.
+    @param features N x D features.
+    @param labels N x K CV_32S indices into getClasses().
+    @param scores N x K CV_32F scores (calibrated in GZSL mode); higher is better.
+    @param topK K, 1 <= K <= number of candidates.
+    */
+    CV_WRAP virtual void predict(InputArray features, OutputArray labels, OutputArray scores, int topK = 1) const = 0;
+
+    /** @brief Labels images through the visual encoder. */
+    CV_WRAP virtual void predictImages(InputArrayOfArrays images, OutputArray labels, OutputArray scores, int topK = 1) const = 0;
+
+    /** @brief Raw compatibility scores N x C with every class of getClasses() (no calibration, no candidate filter). */
+    CV_WRAP virtual void computeScores(InputArray features, OutputArray scores) const = 0;
+
+    /** @brief The image's predicted prototype (attribute or word vector), N x A CV_32F. */
+    CV_WRAP virtual void predictAttributes(InputArray features, OutputArray attributes) const = 0;
+
+    /** @brief Encodes images with the visual encoder. @throws cv::Exception when there is none. */
+    CV_WRAP virtual void extractFeatures(InputArrayOfArrays images, OutputArray features) const = 0;
+
+    /** @brief Sets a function called after every training epoch (progress bars, logging). Not thread-safe with train(). */
+    virtual void setProgressCallback(const TrainingCallback& callback) = 0;
+
+    CV_WRAP virtual bool isTrained() const = 0;
+    CV_WRAP virtual ZeroShotClassifier::Params getParams() const = 0;
+    CV_WRAP virtual Ptr<VisualEncoder> getEncoder() const = 0;
+    CV_WRAP virtual void setEncoder(const Ptr<VisualEncoder>& encoder) = 0;
+
+    /** @brief Saves to .yml, .yml.gz, .xml or .json through cv::FileStorage, atomically
+    (a temporary file beside the target, then a rename), so a failure never leaves a half-written model. */
+    CV_WRAP void save(const String& filename) const;
+};
+
+/** @brief Name of a Method value ("ESZSL", "SAE", ...). */
+CV_EXPORTS_W String methodName(int method);
+/** @brief Method value from its name (case-insensitive). @throws cv::Exception on an unknown name. */
+CV_EXPORTS_W int methodFromName(const String& name);
+
+//! @}
+
+}} // namespace cv::zsl
+
+#endif

@@ -1,0 +1,40 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#include "precomp.hpp"
+#include "compatibility_model.hpp"
+
+namespace cv {
+namespace zsl {
+namespace detail {
+
+std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClassifier::Params& params)
+{
+    switch (params.method)
+    {
+    case ZeroShotClassifier::ESZSL: return createEszslModel(params);
+    default:
+        CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
+                                                      methodName(params.method).c_str()));
+    }
+}
+
+void writeMatrix(FileStorage& fs, const String& name, const RowMatrixXf& m)
+{
+    fs << name << toMat(m);
+}
+
+RowMatrixXf readMatrix(const FileNode& node, const String& name, int rows, int cols)
+{
+    FileNode n = node[name];
+    if (n.empty())
+        CV_Error(Error::StsParseError, cv::format("zsl model: matrix '%s' is missing", name.c_str()));
+    Mat m;
+    n >> m;
+    if (m.empty() || m.channels() != 1)
+        CV_Error(Error::StsParseError, cv::format("zsl model: '%s' is not a single-channel matrix", name.c_str()));
+    if ((rows >= 0 && m.rows != rows) || (cols >= 0 && m.cols != cols))
+        CV_Error(Error::StsParseError, cv::format("zsl model: '%s' is %d x %d, expected %d x %d",
+                                                  name.c_str(), m.rows, m.cols, rows, cols));
+    return toEigen(m, ("zsl model: " + name).c_str());
+}
+
+}}} // namespace cv::zsl::detail

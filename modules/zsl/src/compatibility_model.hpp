@@ -1,0 +1,63 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// Internal: the compatibility function F(x, s) behind ZeroShotClassifier, one implementation per method.
+#ifndef OPENCV_ZSL_COMPATIBILITY_MODEL_HPP
+#define OPENCV_ZSL_COMPATIBILITY_MODEL_HPP
+
+#include "opencv2/zsl/zero_shot_classifier.hpp"
+#include "eigen_bridge.hpp"
+#include <functional>
+
+namespace cv {
+namespace zsl {
+namespace detail {
+
+using ProgressCallback = TrainingCallback;
+
+/** A trained compatibility function between visual features and class prototypes.
+    Implementations are immutable after train()/prepareClasses(), so the const methods may run
+    concurrently from several threads. */
+class CompatibilityModel
+{
+public:
+    virtual ~CompatibilityModel() = default;
+
+    //! ZeroShotClassifier::Method of this model.
+    virtual int method() const = 0;
+
+    /** Learns from seen classes: X (N x D) with labels y in [0, C) and seen prototypes S (C x A). */
+    virtual void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+                       const ProgressCallback& progress) = 0;
+
+    /** Called whenever the class table changes (all prototypes, seen rows first). Models that need the
+        candidate prototypes at training time (GENERATIVE) do that work here; others ignore it. */
+    virtual void prepareClasses(const RowMatrixXf& /*allPrototypes*/, int /*numSeen*/) {}
+
+    /** Compatibility scores N x C of features X with class prototypes P (C x A); higher is better. */
+    virtual RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const = 0;
+
+    /** Predicted prototype of each feature row, N x A. */
+    virtual RowMatrixXf embed(const RowMatrixXf& X) const = 0;
+
+    /** Feature dimension D and prototype dimension A the model was trained with. */
+    virtual int featureDim() const = 0;
+    virtual int prototypeDim() const = 0;
+
+    /** Serialises the learned state (inside an open FileStorage map) and reads it back. */
+    virtual void write(FileStorage& fs) const = 0;
+    virtual void read(const FileNode& node) = 0;
+};
+
+/** Creates the model of params.method (untrained). */
+std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClassifier::Params& params);
+
+// One factory per method, each in its own source file.
+std::shared_ptr<CompatibilityModel> createEszslModel(const ZeroShotClassifier::Params& params);
+std::shared_ptr<CompatibilityModel> createSaeModel(const ZeroShotClassifier::Params& params);
+
+/** Writes a matrix as a FileStorage node / reads it back, checking its shape. */
+void writeMatrix(FileStorage& fs, const String& name, const RowMatrixXf& m);
+RowMatrixXf readMatrix(const FileNode& node, const String& name, int rows = -1, int cols = -1);
+
+}}} // namespace cv::zsl::detail
+
+#endif

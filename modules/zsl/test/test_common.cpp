@@ -1,0 +1,123 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#include "test_precomp.hpp"
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace opencv_test {
+namespace zsltest {
+
+static cv::Mat classFeatures(const cv::Mat& proto, const cv::Mat& W1, const cv::Mat& W2, bool nonlinear)
+{
+    if (!nonlinear)
+        return proto * W1; // 1 x D
+    cv::Mat h = proto * W1;
+    for (int j = 0; j < h.cols; j++)
+        h.at<float>(0, j) = std::tanh(3.0f * h.at<float>(0, j)) + 0.5f * h.at<float>(0, j) * h.at<float>(0, j);
+    return h * W2;
+}
+
+static void sampleSplit(const cv::Mat& protos, int perClass, const cv::Mat& W1, const cv::Mat& W2,
+                        const SyntheticOptions& o, cv::RNG& rng, cv::Mat& X, cv::Mat& Y)
+{
+    X.create(protos.rows * perClass, o.featureDim, CV_32F);
+    Y.create(protos.rows * perClass, 1, CV_32S);
+    for (int c = 0; c < protos.rows; c++)
+    {
+        cv::Mat center = classFeatures(protos.row(c), W1, W2, o.nonlinear);
+        if (o.classDeviation > 0)
+        {
+            cv::Mat offset(1, o.featureDim, CV_32F);
+            cv::RNG classRng(o.seed * 7919 + (uint64)c + (uint64)protos.at<float>(c, 0) * 100003);
+            classRng.fill(offset, cv::RNG::NORMAL, 0, o.classDeviation);
+            center += offset;
+        }
+        for (int k = 0; k < perClass; k++)
+        {
+            const int r = c * perClass + k;
+            cv::Mat noise(1, o.featureDim, CV_32F);
+            rng.fill(noise, cv::RNG::NORMAL, 0, o.noise);
+            cv::Mat row = X.row(r);
+            cv::add(center, noise, row);
+            Y.at<int>(r) = c;
+        }
+    }
+}
+
+SyntheticProblem makeSyntheticProblem(const SyntheticOptions& o)
+{
+    cv::RNG rng(o.seed);
+    const int C = o.numSeen + o.numUnseen;
+    cv::Mat protos(C, o.attributeDim, CV_32F);
+    rng.fill(protos, cv::RNG::UNIFORM, 0.0, 1.0);
+    cv::Mat W1(o.attributeDim, o.featureDim, CV_32F), W2(o.featureDim, o.featureDim, CV_32F);
+    rng.fill(W1, cv::RNG::NORMAL, 0.0, 1.0 / std::sqrt((double)o.attributeDim));
+    rng.fill(W2, cv::RNG::NORMAL, 0.0, 1.0 / std::sqrt((double)o.featureDim));
+    std::vector<cv::String> names;
+    for (int c = 0; c < C; c++)
+        names.push_back(cv::format("class_%02d", c));
+
+    SyntheticProblem p;
+    p.seen = cv::zsl::ClassPrototypes(std::vector<cv::String>(names.begin(), names.begin() + o.numSeen),
+                                      protos.rowRange(0, o.numSeen));
+    p.unseen = cv::zsl::ClassPrototypes(std::vector<cv::String>(names.begin() + o.numSeen, names.end()),
+                                        protos.rowRange(o.numSeen, C));
+    sampleSplit(p.seen.vectors, o.trainPerClass, W1, W2, o, rng, p.trainX, p.trainY);
+    sampleSplit(p.seen.vectors, o.testPerClass, W1, W2, o, rng, p.testSeenX, p.testSeenY);
+    sampleSplit(p.unseen.vectors, o.testPerClass, W1, W2, o, rng, p.testUnseenX, p.testUnseenY);
+    return p;
+}
+
+std::string sharedDataPath(const std::string& relative)
+{
+    namespace fs = std::filesystem;
+    std::vector<fs::path> roots;
+    if (const char* env = std::getenv("ZSL_SHARED_DATA"))
+        roots.push_back(env);
+    // <repo>/modules/zsl/test/this.cpp -> <repo>/../shared/data
+    roots.push_back(fs::path(__FILE__).parent_path() / ".." / ".." / ".." / ".." / "shared" / "data");
+    for (const fs::path& r : roots)
+    {
+        fs::path p = r / relative;
+        if (fs::exists(p))
+            return p.lexically_normal().string();
+    }
+    return std::string();
+}
+
+std::string repoDataPath(const std::string& relative)
+{
+    namespace fs = std::filesystem;
+    return (fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "data" / relative).lexically_normal().string();
+}
+
+std::string tempDir()
+{
+    namespace fs = std::filesystem;
+    static std::atomic<int> counter{0};
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "zsl";
+    for (char& c : name)
+        if (c == '/')
+            c = '_';
+    fs::path dir = fs::temp_directory_path() / cv::format("zsl_test_%d_%d_%s", (int)::getpid(), counter++, name.c_str());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir.string();
+}
+
+void writeTextFile(const std::string& path, const std::string& content)
+{
+    std::ofstream f(path, std::ios::binary);
+    f << content;
+}
+
+double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset)
+{
+    cv::Mat p = predicted.col(0) - labelOffset;
+    return cv::zsl::perClassAccuracy(p, truth);
+}
+
+}} // namespace opencv_test::zsltest

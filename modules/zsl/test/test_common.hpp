@@ -1,0 +1,54 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// Shared test fixtures: synthetic zero-shot problems with known structure, paths to real data.
+#ifndef OPENCV_ZSL_TEST_COMMON_HPP
+#define OPENCV_ZSL_TEST_COMMON_HPP
+
+#include <opencv2/core.hpp>
+#include "opencv2/zsl.hpp"
+#include <string>
+#include <vector>
+
+namespace opencv_test {
+namespace zsltest {
+
+/** A synthetic ZSL problem: prototypes of C classes, features x = f(s_class) + noise. */
+struct SyntheticProblem
+{
+    cv::zsl::ClassPrototypes seen, unseen;
+    cv::Mat trainX, trainY;        // seen-class features / labels (rows of `seen`)
+    cv::Mat testSeenX, testSeenY;  // held-out seen-class samples, labels index `seen`
+    cv::Mat testUnseenX, testUnseenY; // unseen-class samples, labels index `unseen`
+};
+
+struct SyntheticOptions
+{
+    int numSeen = 20, numUnseen = 10;
+    int attributeDim = 16, featureDim = 32;
+    int trainPerClass = 40, testPerClass = 20;
+    double noise = 0.1;
+    double classDeviation = 0; // per-class offset unexplained by the prototype (domain shift: seen-class bias)
+    bool nonlinear = false;   // features = tanh-MLP of the prototype instead of a linear map
+    uint64 seed = 7;
+};
+
+SyntheticProblem makeSyntheticProblem(const SyntheticOptions& options = SyntheticOptions());
+
+/** Path of a file under ../shared/data (found from this source file's location or $ZSL_SHARED_DATA);
+    empty when absent, so that tests can skip cleanly. */
+std::string sharedDataPath(const std::string& relative);
+
+/** Path of a file under the repository's data/ folder. */
+std::string repoDataPath(const std::string& relative);
+
+/** A fresh temporary directory for the calling test (removed by the OS's tmp cleaning, not by us). */
+std::string tempDir();
+
+/** Writes text to a file (for loader tests). */
+void writeTextFile(const std::string& path, const std::string& content);
+
+/** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
+double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);
+
+}} // namespace opencv_test::zsltest
+
+#endif
