@@ -467,20 +467,7 @@ public:
         if (dt.type != miINT32 || dt.nbytes % 4 != 0 || dt.nbytes < 8)
             fail(ctx_, dt.pos, cv::format("dimensions must be at least two miINT32 values, found type %u with %u bytes",
                                           dt.type, dt.nbytes));
-        v.dims.resize(dt.nbytes / 4); // bounded by the bytes present
-        uint64_t numel = 1;
-        for (size_t i = 0; i < v.dims.size(); i++)
-        {
-            const int32_t d = loadValue<int32_t>(data_ + dt.dataPos + 4 * i, swap_);
-            if (d < 0)
-                fail(ctx_, dt.dataPos + 4 * i, cv::format("negative dimension %d", d));
-            v.dims[i] = d;
-            // Every element needs at least one byte in the file, so a product beyond 2^48 is corrupt.
-            if (d != 0 && numel > ((uint64_t)1 << 48) / (uint64_t)d)
-                fail(ctx_, dt.pos, "the product of the dimensions overflows");
-            numel *= (uint64_t)d;
-        }
-
+        // The name comes after the dimensions but is read first so that errors can name the variable.
         const Tag nt = tag(dt.next, end);
         if (nt.type != miINT8 && nt.type != miUINT8 && nt.type != miUTF8)
             fail(ctx_, nt.pos, cv::format("array name must be miINT8 text, found type %u", nt.type));
@@ -490,6 +477,26 @@ public:
             if (!name->empty() && depth == 0)
                 ctx_.variable = *name;
         }
+
+        v.dims.resize(dt.nbytes / 4); // bounded by the bytes present
+        uint64_t numel = 1;
+        for (size_t i = 0; i < v.dims.size(); i++)
+        {
+            const int32_t d = loadValue<int32_t>(data_ + dt.dataPos + 4 * i, swap_);
+            if (d < 0)
+                fail(ctx_, dt.dataPos + 4 * i, cv::format("negative dimension %d", d));
+            v.dims[i] = d;
+        }
+        if (std::find(v.dims.begin(), v.dims.end(), 0) != v.dims.end())
+            numel = 0;
+        else
+            for (int d : v.dims)
+            {
+                // Every element needs at least one byte in the file, so a product beyond 2^48 is corrupt.
+                if (numel > ((uint64_t)1 << 48) / (uint64_t)d)
+                    fail(ctx_, dt.pos, "the product of the dimensions overflows");
+                numel *= (uint64_t)d;
+            }
 
         size_t pos = nt.next;
         if (isNumericClass(v.cls))
@@ -917,7 +924,7 @@ void MatFile::setMatrix(const String& name, InputArray m_, int matClass)
         CV_Error(Error::StsBadArg, cv::format("MatFile::setMatrix('%s'): class %d is not a numeric class",
                                               name.c_str(), matClass));
     const bool integerClass = cls != CLASS_DOUBLE && cls != CLASS_SINGLE;
-    Mat t = m.t(); // column-major order of m is the row-major order of its transpose
+    Mat t = m.empty() ? Mat() : Mat(m.t()); // column-major order of m is the row-major order of its transpose
     Variable v;
     v.cls = cls;
     v.dims = { m.rows, m.cols };
