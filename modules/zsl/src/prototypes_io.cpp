@@ -143,6 +143,8 @@ void checkUniqueNames(const std::vector<String>& names, const std::vector<int>& 
 // Shortest decimal text that reads back as the same float.
 std::string floatText(float x)
 {
+    if (x == 0 && std::signbit(x))
+        return "-0.0"; // "-0" would be read back as the integer 0
     for (int prec = 6; prec < 9; prec++)
     {
         const std::string s = cv::format("%.*g", prec, (double)x);
