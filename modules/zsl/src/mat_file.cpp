@@ -197,6 +197,12 @@ void convertFromMiType(uint32_t type, const uchar* src, size_t n, bool swap, Dst
 // Converts n elements of data type `type` into the storage of class `cls` (host byte order).
 void convertToClass(int cls, uint32_t type, const uchar* src, size_t n, bool swap, uchar* dst)
 {
+    if (!swap && type == classMiType(cls))
+    {
+        if (n)
+            std::memcpy(dst, src, n * classElemSize(cls)); // the common case: stored as its own class
+        return;
+    }
     switch (cls)
     {
     case MatFile::CLASS_DOUBLE: convertFromMiType(type, src, n, swap, (double*)dst); break;
@@ -594,7 +600,7 @@ private:
 
 // Inflates one miCOMPRESSED element. The buffer grows with the output zlib actually produces, so a
 // hostile size claim costs nothing; the claim itself is also checked against zlib's expansion limit.
-std::vector<uchar> inflateElement(const uchar* src, size_t n, bool swap, Context& ctx)
+std::vector<uchar> inflateElement(const uchar* src, size_t n, bool swap, const Context& ctx)
 {
     z_stream zs;
     std::memset(&zs, 0, sizeof(zs));
@@ -736,6 +742,9 @@ void MatFile::decode(const std::vector<uchar>& bytes, const String& sourceName)
     size_t pos = kHeaderSize;
     for (int k = 1; pos < size; k++)
     {
+        if (size - pos < 8 && std::all_of(d + pos, d + size, [](uchar c) { return c == 0; }))
+            break; // zero padding after the last element, as some writers leave
+
         ctx.variable = cv::format("#%d", k);
         ctx.compressedAt = std::string::npos;
         Parser fileParser(d, swap, ctx);

@@ -1,5 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
+#include <functional>
 
 namespace opencv_test { namespace {
 

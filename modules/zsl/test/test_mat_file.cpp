@@ -157,6 +157,12 @@ TEST(ZSL_MatFile, handBuiltLittleEndianFile)
     expectTinyContents(m);
     m.decode(tinyFile(e, true), "tiny-compressed");
     expectTinyContents(m);
+    std::vector<uchar> padded = tinyFile(e, true);
+    padded.resize(padded.size() + 4, 0); // zero padding after the last element is tolerated
+    m.decode(padded, "padded");
+    expectTinyContents(m);
+    padded.back() = 1; // but not garbage
+    EXPECT_THROW(m.decode(padded, "garbage"), cv::Exception);
 }
 
 TEST(ZSL_MatFile, handBuiltBigEndianFile)

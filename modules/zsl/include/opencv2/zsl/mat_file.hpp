@@ -128,8 +128,8 @@ public:
     */
     void setStrings(const String& name, const std::vector<String>& values);
 
-    struct Impl; //!< implementation detail
 private:
+    struct Impl;
     std::unique_ptr<Impl> p;
 };
 
