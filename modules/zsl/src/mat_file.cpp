@@ -681,7 +681,8 @@ std::vector<uchar> inflateElement(const uchar* src, size_t n, bool swap, const C
 MatFile::MatFile() : p(new Impl) {}
 MatFile::MatFile(const String& filename) : p(new Impl) { read(filename); }
 MatFile::MatFile(const MatFile& other) : p(new Impl(*other.p)) {}
-MatFile::MatFile(MatFile&& other) noexcept : p(std::move(other.p)) {}
+// Moves swap, so that a moved-from MatFile is still a valid (empty or previous) object.
+MatFile::MatFile(MatFile&& other) : p(new Impl) { p.swap(other.p); }
 MatFile& MatFile::operator=(const MatFile& other)
 {
     if (this != &other)
@@ -690,7 +691,7 @@ MatFile& MatFile::operator=(const MatFile& other)
 }
 MatFile& MatFile::operator=(MatFile&& other) noexcept
 {
-    p = std::move(other.p);
+    p.swap(other.p);
     return *this;
 }
 MatFile::~MatFile() {}
@@ -712,8 +713,6 @@ void MatFile::read(const String& filename)
 
 void MatFile::decode(const std::vector<uchar>& bytes, const String& sourceName)
 {
-    if (!p)
-        p.reset(new Impl);
     Context ctx;
     ctx.file = sourceName;
     const size_t size = bytes.size();

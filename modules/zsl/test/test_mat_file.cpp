@@ -338,8 +338,12 @@ TEST(ZSL_MatFile, accessorErrors)
     EXPECT_THROW(m.setMatrix("u", Mat((Mat_<double>(1, 1) << std::nan(""))), MatFile::CLASS_INT64), cv::Exception);
     EXPECT_THROW(m.setMatrix("u", Mat((Mat_<double>(1, 1) << -1)), MatFile::CLASS_UINT64), cv::Exception);
     EXPECT_THROW(m.setMatrix("u", Mat::ones(1, 1, CV_64F), MatFile::CLASS_CELL), cv::Exception);
+    MatFile copy(m), moved(std::move(copy));
+    EXPECT_EQ(moved.names(), m.names());
+    EXPECT_NO_THROW(copy.names()); // a moved-from object stays usable
     m.remove("x");
     EXPECT_EQ(m.names(), std::vector<cv::String>({ "s" }));
+    EXPECT_EQ(moved.names().size(), 2u); // copies are deep
     m.clear();
     EXPECT_TRUE(m.names().empty());
 }

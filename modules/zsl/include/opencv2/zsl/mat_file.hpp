@@ -63,7 +63,7 @@ public:
     */
     explicit MatFile(const String& filename);
     MatFile(const MatFile& other);
-    MatFile(MatFile&& other) noexcept;
+    MatFile(MatFile&& other);
     MatFile& operator=(const MatFile& other);
     MatFile& operator=(MatFile&& other) noexcept;
     ~MatFile();

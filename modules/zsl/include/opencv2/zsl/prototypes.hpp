@@ -58,7 +58,9 @@ public:
 
 Values are separated by whitespace or commas, one class per line. Names come from `namesFile`
 (one per line; AwA's `classes.txt` "1\tantelope" form is accepted), or, when it is empty, from the
-first column of each line. `+` and `_` in names are kept as written.
+first column of each line. `+` and `_` in names are kept as written. Blank lines and lines starting
+with `#` are skipped, as is a CSV header line (one without any number among its values); a CSV field
+may be "quoted". Numbers are parsed independently of the C locale.
 @throws cv::Exception with file and line on ragged rows, non-numeric values, a missing file.
 */
 CV_EXPORTS_W ClassPrototypes readPrototypesText(const String& matrixFile, const String& namesFile = String());
