@@ -8,6 +8,10 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config
   libopencv-dev libopencv-contrib-dev libeigen3-dev libboost-json1.81-dev zlib1g-dev libgtest-dev
+  # visual encoder reference models (tools/export_resnet18.py) and the Darknet cfgs
+  python3-torch python3-torchvision python3-onnx python3-opencv python3-pil python3-numpy darknet
+  # visual encoder benchmark peer (tools/bench_onnxruntime.js; npm package onnxruntime-node)
+  nodejs npm
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
