@@ -334,26 +334,28 @@ private:
         const int H = pp_.inputSize.height, W = pp_.inputSize.width;
         const int sz[] = {count, 3, H, W};
         blob.create(4, sz, CV_32F);
-        // Images are independent: spread them over the cores (large images dominate this).
-        parallel_for_(Range(0, count), [&](const Range& r) {
-            for (int i = r.start; i < r.end; i++)
-                preprocessOne(imgs[start + i], blob, i);
+        // Images and colour planes are independent: spread them over the cores (the bilinear resize dominates; one
+        // task per plane keeps both cores busy even for a single image).
+        parallel_for_(Range(0, count * 3), [&](const Range& r) {
+            for (int t = r.start; t < r.end; t++)
+                preprocessPlane(imgs[start + t / 3], blob, t / 3, t % 3);
         });
     }
 
-    void preprocessOne(const Mat& src, Mat& blob, int n) const
+    // Network input plane c of image n: the BGR(A) or grey source channel, resized, cropped, normalised.
+    void preprocessPlane(const Mat& src, Mat& blob, int n, int c) const
     {
         const int H = pp_.inputSize.height, W = pp_.inputSize.width;
-        Mat bgr;
+        // Network channel c is BGR channel (2 - c) when feeding RGB; grey feeds every channel; alpha is dropped.
+        const int channel = src.channels() == 1 ? 0 : (pp_.swapRB ? 2 - c : c);
+        Mat plane;
         if (src.channels() == 1)
-            cvtColor(src, bgr, COLOR_GRAY2BGR);
-        else if (src.channels() == 4)
-            cvtColor(src, bgr, COLOR_BGRA2BGR);
+            plane = src;
         else
-            bgr = src;
-        const bool integer = bgr.depth() == CV_8U;
+            extractChannel(src, plane, channel);
+        const bool integer = src.depth() == CV_8U;
         Mat f;
-        bgr.convertTo(f, CV_32F);
+        plane.convertTo(f, CV_32F);
 
         Mat cropped;
         if (pp_.resizeShorter > 0)
@@ -382,17 +384,10 @@ private:
             cropped.convertTo(rounded, CV_8U);
             cropped = rounded;
         }
-        Mat planes[3];
-        split(cropped, planes);
-        for (int c = 0; c < 3; c++)
-        {
-            // Network channel c is BGR plane (2 - c) when feeding RGB.
-            const Mat& plane = planes[pp_.swapRB ? 2 - c : c];
-            Mat dst(H, W, CV_32F, blob.ptr<float>(n, c));
-            // ((x * scale) - mean) / std, folded into one affine map.
-            const double a = pp_.scale / pp_.std[c], b = -pp_.mean[c] / pp_.std[c];
-            plane.convertTo(dst, CV_32F, a, b);
-        }
+        Mat dst(H, W, CV_32F, blob.ptr<float>(n, c));
+        // ((x * scale) - mean) / std, folded into one affine map.
+        const double a = pp_.scale / pp_.std[c], b = -pp_.mean[c] / pp_.std[c];
+        cropped.convertTo(dst, CV_32F, a, b);
     }
 
     // Takes a network from the pool (a new copy while under maxNets_), waits when all are busy.
