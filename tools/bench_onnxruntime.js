@@ -5,7 +5,8 @@
 //   cd tools && npm install --ignore-scripts onnxruntime-node      # once; node_modules/ is not committed
 //   node tools/bench_onnxruntime.js <model.onnx> <batch> <threads> <seconds>
 //
-// Prints one line per measurement: "ort batch=<B> threads=<T> images_per_s=<x> runs=<n>" and the version.
+// Prints one line: "ort version=<v> batch=<B> threads=<T> images_per_s=<x> cpu_ms_per_image=<y> runs=<n>"
+// (CPU time of the whole process, all threads: steadier than wall time on a shared machine).
 'use strict';
 const ort = require('onnxruntime-node');
 
@@ -33,6 +34,7 @@ async function main() {
     feeds[inputName] = new ort.Tensor('float32', data, [batch, 3, 224, 224]);
     await session.run(feeds); // warm-up (allocations, kernel selection)
     let runs = 0;
+    const cpu0 = process.cpuUsage(); // user + system microseconds of this process, all threads
     const t0 = process.hrtime.bigint();
     let elapsed = 0;
     do {
@@ -40,8 +42,10 @@ async function main() {
         runs++;
         elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
     } while (elapsed < seconds || runs < 2);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000 / (runs * batch);
     console.log(`ort version=${require('onnxruntime-node/package.json').version} batch=${batch} threads=${threads} ` +
-                `images_per_s=${(runs * batch / elapsed).toFixed(3)} runs=${runs}`);
+                `images_per_s=${(runs * batch / elapsed).toFixed(3)} cpu_ms_per_image=${cpuMs.toFixed(2)} runs=${runs}`);
 }
 
 main().catch((e) => { console.error('bench_onnxruntime: ' + e.message); process.exit(1); });

@@ -23,6 +23,7 @@
 #include <functional>
 #include <iostream>
 #include <thread>
+#include <time.h>
 
 using namespace cv;
 namespace fs = std::filesystem;
@@ -34,12 +35,27 @@ double now()
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Images per second of `step` (which handles `perCall` images): at least `seconds` and 2 calls, after one warm-up.
-double throughput(const std::function<void()>& step, int perCall, double seconds)
+// CPU seconds used by this process (all threads): unlike wall time, hardly affected by other processes
+// taking turns on the cores (the machine is shared), so it gives a steadier (b)/(a) ratio.
+double cpuTime()
+{
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+struct Rate
+{
+    double imagesPerSecond = 0; // wall clock
+    double cpuMsPerImage = 0;   // process CPU time
+};
+
+// Throughput of `step` (which handles `perCall` images): at least `seconds` and 2 calls, after one warm-up.
+Rate throughput(const std::function<void()>& step, int perCall, double seconds)
 {
     step();
     int calls = 0;
-    const double t0 = now();
+    const double t0 = now(), c0 = cpuTime();
     double elapsed = 0;
     do
     {
@@ -47,7 +63,10 @@ double throughput(const std::function<void()>& step, int perCall, double seconds
         calls++;
         elapsed = now() - t0;
     } while (elapsed < seconds || calls < 2);
-    return calls * perCall / elapsed;
+    Rate r;
+    r.imagesPerSecond = calls * perCall / elapsed;
+    r.cpuMsPerImage = 1000.0 * (cpuTime() - c0) / (calls * perCall);
+    return r;
 }
 
 double median(std::vector<double> v)
@@ -56,15 +75,17 @@ double median(std::vector<double> v)
     return v.empty() ? 0 : (v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]));
 }
 
-// Runs tools/bench_onnxruntime.js; returns images/s or -1 when node / onnxruntime-node are not there.
-double onnxRuntime(const std::string& script, const std::string& model, int batch, int threads, double seconds, std::string& version)
+// Runs tools/bench_onnxruntime.js; imagesPerSecond -1 when node / onnxruntime-node are not there.
+Rate onnxRuntime(const std::string& script, const std::string& model, int batch, int threads, double seconds, std::string& version)
 {
+    Rate rate;
+    rate.imagesPerSecond = -1;
     const std::string cmd = format("node '%s' '%s' %d %d %g 2>&1", script.c_str(), model.c_str(), batch, threads, seconds);
     FILE* pipe = popen(cmd.c_str(), "r");
     if (!pipe)
-        return -1;
+        return rate;
     char line[1024];
-    double ips = -1;
+    double ips = -1, cpu = 0;
     while (fgets(line, sizeof(line), pipe))
     {
         std::string s(line);
@@ -72,14 +93,20 @@ double onnxRuntime(const std::string& script, const std::string& model, int batc
         if (s.rfind("ort ", 0) == 0 && p != std::string::npos)
         {
             ips = std::atof(s.c_str() + p + 13);
+            const size_t q = s.find("cpu_ms_per_image=");
+            cpu = q == std::string::npos ? 0 : std::atof(s.c_str() + q + 17);
             const size_t v = s.find("version=");
             version = s.substr(v + 8, s.find(' ', v) - v - 8);
         }
         else
             std::cerr << "  onnxruntime: " << s;
     }
-    const int rc = pclose(pipe);
-    return rc == 0 ? ips : -1;
+    if (pclose(pipe) == 0)
+    {
+        rate.imagesPerSecond = ips;
+        rate.cpuMsPerImage = cpu;
+    }
+    return rate;
 }
 
 std::string defaultModel(const char* argv0)
@@ -170,33 +197,44 @@ int main(int argc, char** argv)
         Mat blob;
         encoder->preprocess(images, blob);
         encoder->setBatchSize(batch);
-        std::vector<double> a, b, c, ratio;
+        std::vector<double> a, b, c, ratio, cpuA, cpuB, cpuC;
         for (int r = 0; r < rounds; r++)
         {
-            a.push_back(throughput([&]() { net.setInput(blob); Mat out = net.forward(pool); }, batch, seconds));
-            b.push_back(throughput([&]() { Mat labels, scores; zsl->predictImages(images, labels, scores, 5); }, batch, seconds));
+            const Rate ra = throughput([&]() { net.setInput(blob); Mat out = net.forward(pool); }, batch, seconds);
+            const Rate rb = throughput([&]() { Mat labels, scores; zsl->predictImages(images, labels, scores, 5); }, batch, seconds);
+            a.push_back(ra.imagesPerSecond);
+            b.push_back(rb.imagesPerSecond);
+            cpuA.push_back(ra.cpuMsPerImage);
+            cpuB.push_back(rb.cpuMsPerImage);
             ratio.push_back(b.back() / a.back());
+            Rate rc;
             if (useOrt)
             {
-                const double ips = onnxRuntime(ortScript, model, batch, threads, seconds, ortVersion);
-                if (ips > 0)
-                    c.push_back(ips);
+                rc = onnxRuntime(ortScript, model, batch, threads, seconds, ortVersion);
+                if (rc.imagesPerSecond > 0)
+                {
+                    c.push_back(rc.imagesPerSecond);
+                    cpuC.push_back(rc.cpuMsPerImage);
+                }
             }
-            std::printf("  batch %2d round %d: (a) %.2f  (b) %.2f  (c) %s images/s\n", batch, r + 1, a.back(), b.back(),
-                        c.size() == a.size() ? format("%.2f", c.back()).c_str() : "n/a");
+            std::printf("  batch %2d round %d: (a) %.2f  (b) %.2f  (c) %s images/s; CPU ms/image (a) %.1f  (b) %.1f  (c) %s\n",
+                        batch, r + 1, a.back(), b.back(), rc.imagesPerSecond > 0 ? format("%.2f", rc.imagesPerSecond).c_str() : "n/a",
+                        ra.cpuMsPerImage, rb.cpuMsPerImage, rc.imagesPerSecond > 0 ? format("%.1f", rc.cpuMsPerImage).c_str() : "n/a");
             std::fflush(stdout);
         }
         // Where (b) spends its time beyond (a): preprocessing and the classifier, timed alone.
-        const double pre = throughput([&]() { Mat bl; encoder->preprocess(images, bl); }, batch, 1.0);
+        const Rate pre = throughput([&]() { Mat bl; encoder->preprocess(images, bl); }, batch, 1.0);
         Mat feats;
         encoder->encode(images, feats);
-        const double cls = throughput([&]() { Mat l, s; zsl->predict(feats, l, s, 5); }, batch, 0.5);
-        std::printf("batch %2d: (a) raw Net::forward %.2f images/s | (b) module Mat->top-5 %.2f images/s | (b)/(a) %.3f "
-                    "(median of per-round ratios %.3f)\n", batch, median(a), median(b), median(b) / median(a), median(ratio));
-        std::printf("          preprocessing alone %.3f ms/image, classifier top-5 %.4f ms/image\n", 1000.0 / pre, 1000.0 / cls);
+        const Rate cls = throughput([&]() { Mat l, s; zsl->predict(feats, l, s, 5); }, batch, 0.5);
+        std::printf("batch %2d: (a) raw Net::forward %.2f images/s | (b) module Mat->top-5 %.2f images/s | (b)/(a) wall %.3f "
+                    "(median of per-round ratios %.3f), CPU time %.3f\n", batch, median(a), median(b), median(b) / median(a),
+                    median(ratio), median(cpuA) / median(cpuB));
+        std::printf("          preprocessing alone %.2f ms/image wall (%.2f CPU ms), classifier top-5 %.4f ms/image\n",
+                    1000.0 / pre.imagesPerSecond, pre.cpuMsPerImage, 1000.0 / cls.imagesPerSecond);
         if (!c.empty())
-            std::printf("          (c) ONNX Runtime %s %.2f images/s | (a)/(c) %.3f\n", ortVersion.c_str(), median(c),
-                        median(a) / median(c));
+            std::printf("          (c) ONNX Runtime %s %.2f images/s | (a)/(c) wall %.3f, CPU time (c)/(a) %.3f\n", ortVersion.c_str(),
+                        median(c), median(a) / median(c), median(cpuC) / median(cpuA));
         else
             std::printf("          (c) ONNX Runtime: not run (node + `cd tools && npm install --ignore-scripts onnxruntime-node`)\n");
         std::fflush(stdout);

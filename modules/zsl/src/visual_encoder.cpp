@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 // Visual encoder: a cv::dnn backbone whose pooled features feed the zero-shot classifier.
 #include "precomp.hpp"
+#include <opencv2/core/ocl.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/dnn.hpp>
 #include <opencv2/dnn/all_layers.hpp>
@@ -263,6 +264,9 @@ private:
         bool available = false;
         for (const auto& bt : dnn::getAvailableBackends())
             available = available || ((int)bt.first == backend_ && (int)bt.second == target_);
+        // cv::dnn lists OpenCL targets whenever OpenCL is compiled in, and silently runs on the CPU without a device.
+        if ((target_ == dnn::DNN_TARGET_OPENCL || target_ == dnn::DNN_TARGET_OPENCL_FP16) && !ocl::useOpenCL())
+            available = false;
         if (!available)
         {
             CV_LOG_WARNING(NULL, cv::format("%s: backend %d with target %d is not available in this OpenCV build; "
