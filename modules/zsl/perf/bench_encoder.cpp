@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <thread>
 #include <time.h>
 
@@ -221,6 +222,22 @@ int main(int argc, char** argv)
                         batch, r + 1, a.back(), b.back(), rc.imagesPerSecond > 0 ? format("%.2f", rc.imagesPerSecond).c_str() : "n/a",
                         ra.cpuMsPerImage, rb.cpuMsPerImage, rc.imagesPerSecond > 0 ? format("%.1f", rc.cpuMsPerImage).c_str() : "n/a");
             std::fflush(stdout);
+        }
+        {
+            // What limits (a): cv::dnn's own per-layer timings of one forward pass, summed by layer type.
+            net.setInput(blob);
+            net.forward(pool);
+            std::vector<double> times;
+            const double total = (double)net.getPerfProfile(times);
+            std::map<String, double> byType;
+            const std::vector<String> names = net.getLayerNames();
+            for (size_t i = 0; i < names.size() && i < times.size(); i++)
+                byType[net.getLayer(net.getLayerId(names[i]))->type] += times[i];
+            std::printf("          cv::dnn profile, batch %d:", batch);
+            for (const auto& kv : byType)
+                if (kv.second > 0)
+                    std::printf(" %s %.1f%%", kv.first.c_str(), 100.0 * kv.second / total);
+            std::printf("\n");
         }
         // Where (b) spends its time beyond (a): preprocessing and the classifier, timed alone.
         const Rate pre = throughput([&]() { Mat bl; encoder->preprocess(images, bl); }, batch, 1.0);

@@ -418,6 +418,7 @@ private:
                 {
                     lock.lock();
                     created_--;
+                    poolCv_.notify_one(); // a waiter may load the copy instead
                     throw;
                 }
             }

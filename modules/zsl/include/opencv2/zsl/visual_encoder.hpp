@@ -65,7 +65,7 @@ public:
     Accepts a single Mat or a vector of Mat: 8-bit or float (CV_32F/CV_64F, same 0..255 range as 8-bit),
     1, 3 or 4 channels in OpenCV's BGR(A) order (grey and BGRA converted). Images go through the network
     getBatchSize() at a time; a row does not depend on the batch it was computed in.
-    Safe to call from several threads at once (see setMaxConcurrency()).
+    Safe to call from several threads at once (see setMaxConcurrency()); the setters are not, call them first.
     @throws cv::Exception on no images, an empty image, another depth or channel count.
     */
     CV_WRAP virtual void encode(InputArrayOfArrays images, OutputArray features) const = 0;
