@@ -12,6 +12,8 @@ PACKAGES=(
   python3-torch python3-torchvision python3-onnx python3-opencv python3-pil python3-numpy darknet
   # visual encoder benchmark peer (tools/bench_onnxruntime.js; npm package onnxruntime-node)
   nodejs npm
+  # EIGEN_USE_BLAS backend (ZSL_USE_BLAS, on by default)
+  libopenblas-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
