@@ -14,6 +14,8 @@ PACKAGES=(
   nodejs npm
   # EIGEN_USE_BLAS backend (ZSL_USE_BLAS, on by default)
   libopenblas-dev
+  # benchmarks: PyTorch peer of perf/bench_trainable (tools/bench_torch_mlp.py)
+  python3-torch
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,6 +13,8 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     {
     case ZeroShotClassifier::ESZSL: return createEszslModel(params);
     case ZeroShotClassifier::SAE: return createSaeModel(params);
+    case ZeroShotClassifier::MLP: return createMlpModel(params);
+    case ZeroShotClassifier::GENERATIVE: return createGenerativeModel(params);
     default:
         CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
                                                       methodName(params.method).c_str()));
