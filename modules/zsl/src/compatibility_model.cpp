@@ -14,6 +14,8 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     case ZeroShotClassifier::ESZSL: return createEszslModel(params);
     case ZeroShotClassifier::MLP: return createMlpModel(params);
     case ZeroShotClassifier::GENERATIVE: return createGenerativeModel(params);
+    case ZeroShotClassifier::ALE: return createAleModel(params);
+    case ZeroShotClassifier::SJE: return createSjeModel(params);
     default:
         CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
                                                       methodName(params.method).c_str()));

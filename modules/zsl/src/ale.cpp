@@ -1,0 +1,58 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// ALE: Akata, Perronnin, Harchaoui & Schmid, "Label-Embedding for Image Classification", TPAMI 2016.
+#include "precomp.hpp"
+#include "bilinear_ranking.hpp"
+
+namespace cv {
+namespace zsl {
+namespace detail {
+
+/** Bilinear F(x, s) = x^T W s with the weighted approximate ranking loss
+        l(x, y) = beta(r) / r * sum_{j : v_j > 0} v_j,   v_j = Delta + F(x, s_j) - F(x, s_y)   (j != y)
+    where r is the number of margin-violating classes and beta(r) = sum_{i=1..r} 1/i, so a true class
+    ranked far down costs more than one just below the top (the WARP weighting of Weston et al.).
+    With at most a few hundred classes every score comes out of the batch GEMM anyway, so r is counted
+    exactly instead of estimated by WARP's sampling. */
+class AleModel CV_FINAL : public BilinearRankingModel
+{
+public:
+    explicit AleModel(const ZeroShotClassifier::Params& p) : BilinearRankingModel(p) {}
+
+    int method() const CV_OVERRIDE { return ZeroShotClassifier::ALE; }
+
+    float sampleLoss(const float* f, int numClasses, int y, float margin, float* coef) const CV_OVERRIDE
+    {
+        int violators = 0;
+        float violation = 0;
+        for (int j = 0; j < numClasses; j++)
+        {
+            const float v = margin + f[j] - f[y];
+            if (j != y && v > 0)
+            {
+                violators++;
+                violation += v;
+                coef[j] = 1.f;
+            }
+        }
+        if (violators == 0)
+            return 0.f;
+        double beta = 0;
+        for (int i = 1; i <= violators; i++)
+            beta += 1.0 / i;
+        const float weight = (float)(beta / violators);
+        for (int j = 0; j < numClasses; j++)
+            coef[j] *= weight;
+        coef[y] = -weight * (float)violators;
+        return weight * violation;
+    }
+
+protected:
+    const char* name() const CV_OVERRIDE { return "ALE"; }
+};
+
+std::shared_ptr<CompatibilityModel> createAleModel(const ZeroShotClassifier::Params& params)
+{
+    return std::make_shared<AleModel>(params);
+}
+
+}}} // namespace cv::zsl::detail
