@@ -16,38 +16,8 @@ namespace detail {
 class AleModel CV_FINAL : public BilinearRankingModel
 {
 public:
-    explicit AleModel(const ZeroShotClassifier::Params& p) : BilinearRankingModel(p) {}
-
+    explicit AleModel(const ZeroShotClassifier::Params& p) : BilinearRankingModel(p, nn::HINGE_RANK_WEIGHTED, "ALE") {}
     int method() const CV_OVERRIDE { return ZeroShotClassifier::ALE; }
-
-    float sampleLoss(const float* f, int numClasses, int y, float margin, float* coef) const CV_OVERRIDE
-    {
-        int violators = 0;
-        float violation = 0;
-        for (int j = 0; j < numClasses; j++)
-        {
-            const float v = margin + f[j] - f[y];
-            if (j != y && v > 0)
-            {
-                violators++;
-                violation += v;
-                coef[j] = 1.f;
-            }
-        }
-        if (violators == 0)
-            return 0.f;
-        double beta = 0;
-        for (int i = 1; i <= violators; i++)
-            beta += 1.0 / i;
-        const float weight = (float)(beta / violators);
-        for (int j = 0; j < numClasses; j++)
-            coef[j] *= weight;
-        coef[y] = -weight * (float)violators;
-        return weight * violation;
-    }
-
-protected:
-    const char* name() const CV_OVERRIDE { return "ALE"; }
 };
 
 std::shared_ptr<CompatibilityModel> createAleModel(const ZeroShotClassifier::Params& params)

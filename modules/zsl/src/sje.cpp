@@ -14,33 +14,8 @@ namespace detail {
 class SjeModel CV_FINAL : public BilinearRankingModel
 {
 public:
-    explicit SjeModel(const ZeroShotClassifier::Params& p) : BilinearRankingModel(p) {}
-
+    explicit SjeModel(const ZeroShotClassifier::Params& p) : BilinearRankingModel(p, nn::HINGE_MAX, "SJE") {}
     int method() const CV_OVERRIDE { return ZeroShotClassifier::SJE; }
-
-    float sampleLoss(const float* f, int numClasses, int y, float margin, float* coef) const CV_OVERRIDE
-    {
-        // Ties go to the lowest index so that training never depends on evaluation order.
-        int worst = -1;
-        float worstValue = 0;
-        for (int j = 0; j < numClasses; j++)
-        {
-            const float v = j == y ? 0.f : margin + f[j] - f[y];
-            if (worst < 0 || v > worstValue)
-            {
-                worst = j;
-                worstValue = v;
-            }
-        }
-        if (worst == y || worstValue <= 0)
-            return 0.f;
-        coef[worst] = 1.f;
-        coef[y] = -1.f;
-        return worstValue;
-    }
-
-protected:
-    const char* name() const CV_OVERRIDE { return "SJE"; }
 };
 
 std::shared_ptr<CompatibilityModel> createSjeModel(const ZeroShotClassifier::Params& params)

@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
 #include <Eigen/Dense>
+#include "nn_layers.hpp"
 
 namespace opencv_test { namespace {
 
@@ -86,9 +87,10 @@ TEST_P(ZSL_BilinearRanking, fullBatchStepsEqualReferenceGradientDescent)
 
     using MatD = Eigen::MatrixXd;
     const int n = p.trainX.rows, d = p.trainX.cols, c = p.seen.size(), a = p.seen.dims();
-    Mat w0f(d, a, CV_32F), X64, S64, W64;
-    RNG rng(params.seed + 1); // the documented start: N(0, 1e-3 / sqrt(D)) from seed + 1
-    rng.fill(w0f, RNG::NORMAL, 0.0, 1e-3 / std::sqrt((double)d));
+    // The documented start: N(0, (1e-3 / sqrt(D))^2), the first draws of the engine's generator.
+    cv::zsl::detail::RowMatrixXf w0f(d, a);
+    cv::zsl::detail::nn::Rng rng(params.seed);
+    cv::zsl::detail::nn::fillNormal(w0f, rng, 1e-3f / std::sqrt((float)d));
     MatD X(n, d), S(c, a), Wr(d, a);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < d; j++)
@@ -98,7 +100,7 @@ TEST_P(ZSL_BilinearRanking, fullBatchStepsEqualReferenceGradientDescent)
             S(i, j) = p.seen.vectors.at<float>(i, j);
     for (int i = 0; i < d; i++)
         for (int j = 0; j < a; j++)
-            Wr(i, j) = w0f.at<float>(i, j);
+            Wr(i, j) = w0f(i, j);
     const MatD W0 = Wr;
 
     std::vector<double> refLosses;
