@@ -16,7 +16,8 @@ namespace detail {
 class AleModel CV_FINAL : public BilinearRankingModel
 {
 public:
-    explicit AleModel(const ZeroShotClassifier::Params& p) : BilinearRankingModel(p, nn::HINGE_RANK_WEIGHTED, "ALE") {}
+    explicit AleModel(const ZeroShotClassifier::Params& p)
+        : BilinearRankingModel(p, {"ALE", nn::HINGE_RANK_WEIGHTED, 1.f, /*adam*/ false, /*unitPrototypes*/ false}) {}
     int method() const CV_OVERRIDE { return ZeroShotClassifier::ALE; }
 };
 

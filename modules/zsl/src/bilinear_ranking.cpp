@@ -9,8 +9,8 @@ namespace cv {
 namespace zsl {
 namespace detail {
 
-BilinearRankingModel::BilinearRankingModel(const ZeroShotClassifier::Params& p, nn::HingeType loss, const char* name)
-    : params_(p), loss_(loss), name_(name), margin_(p.margin > 0 ? (float)p.margin : 1.f)
+BilinearRankingModel::BilinearRankingModel(const ZeroShotClassifier::Params& p, const BilinearRankingOptions& options)
+    : params_(p), options_(options), margin_(p.margin > 0 ? (float)p.margin : options.defaultMargin)
 {
 }
 
@@ -18,9 +18,14 @@ BilinearRankingModel::BilinearRankingModel(const ZeroShotClassifier::Params& p, 
 static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                                       const RowMatrixXf& Xv, const std::vector<int>& yv, const RowMatrixXf& Sv,
                                       const nn::EpochOptions& options, const ZeroShotClassifier::Params& p,
-                                      nn::HingeType type, float margin, nn::Rng& rng, const ProgressCallback& progress)
+                                      const BilinearRankingOptions& method, float margin, nn::Rng& rng,
+                                      const ProgressCallback& progress)
 {
-    nn::Sgd sgd({&W}, p.learningRate, /*momentum*/ 0.0, p.weightDecay);
+    std::unique_ptr<nn::Optimizer> optimizer;
+    if (method.adam)
+        optimizer.reset(new nn::Adam({&W}, p.learningRate, p.weightDecay));
+    else
+        optimizer.reset(new nn::Sgd({&W}, p.learningRate, /*momentum*/ 0.0, p.weightDecay));
     RowMatrixXf Xb, XW, F, G, GS;
     nn::EpochFunctions fn;
     fn.step = [&](const int* rows, int n) {
@@ -28,11 +33,11 @@ static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowMatrixXf& X, co
         const std::vector<int> yb = nn::gatherLabels(y, rows, n);
         nn::matmul(Xb, W.value, XW);                              // B x A
         nn::matmulNT(XW, S, F);                                   // B x C compatibilities
-        const double loss = nn::hingeRankLoss(F, yb, margin, type, &G);
+        const double loss = nn::hingeRankLoss(F, yb, margin, method.loss, &G);
         // dLoss/dW = Xb^T (dLoss/dF) S: the D x A product is the expensive one, (B x C)(C x A) is small.
         GS.noalias() = G * S;
         nn::matmulTN(Xb, GS, W.grad);
-        sgd.step();
+        optimizer->step();
         return loss;
     };
     RowMatrixXf best;
@@ -44,13 +49,16 @@ static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowMatrixXf& X, co
     }
     nn::EpochSummary summary = nn::runEpochs((int)X.rows(), options, rng, fn, progress);
     if (!W.value.allFinite())
-        CV_Error(Error::StsError, "zsl bilinear ranking: SGD produced non-finite weights; lower learningRate");
+        CV_Error(Error::StsError, cv::format("zsl %s: training produced non-finite weights; lower learningRate", method.name));
     return summary;
 }
 
-void BilinearRankingModel::train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+void BilinearRankingModel::train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& seen,
                                  const ProgressCallback& progress)
 {
+    RowMatrixXf S = seen;
+    if (options_.unitPrototypes)
+        normalizeRows(S);
     const int D = (int)X.cols(), A = (int)S.cols(), C = (int)S.rows();
     nn::Rng rng(params_.seed);
     // Small random start: decided by the seed, and off the all-scores-tie point W = 0.
@@ -70,19 +78,21 @@ void BilinearRankingModel::train(const RowMatrixXf& X, const std::vector<int>& y
         const nn::EpochSummary s = trainBilinear(
             W, nn::gatherRows(X, split.trainRows), split.trainLabels, S(split.trainClasses, Eigen::all),
             nn::gatherRows(X, split.valRows), split.valLabels, S(split.valClasses, Eigen::all),
-            options, params_, loss_, margin_, rng, progress);
+            options, params_, options_, margin_, rng, progress);
         CV_LOG_INFO(NULL, cv::format("zsl %s: early stopping chose %d epochs (validation top-1 %.4f)",
-                                     name_, s.bestEpoch, s.bestValidation));
+                                     options_.name, s.bestEpoch, s.bestValidation));
         options.epochs = s.bestEpoch;
         W.value = W0;
     }
-    trainBilinear(W, X, y, S, RowMatrixXf(), std::vector<int>(), RowMatrixXf(), options, params_, loss_, margin_,
+    trainBilinear(W, X, y, S, RowMatrixXf(), std::vector<int>(), RowMatrixXf(), options, params_, options_, margin_,
                   rng, progress);
     W_ = W.value;
 }
 
 RowMatrixXf BilinearRankingModel::scores(const RowMatrixXf& X, const RowMatrixXf& P) const
 {
+    if (options_.unitPrototypes)
+        return nn::cosineSimilarity(X * W_, P);
     return (X * W_) * P.transpose();
 }
 
@@ -93,7 +103,7 @@ RowMatrixXf BilinearRankingModel::embed(const RowMatrixXf& X) const
 
 void BilinearRankingModel::write(FileStorage& fs) const
 {
-    fs << "method" << name_;
+    fs << "method" << options_.name;
     writeMatrix(fs, "W", W_);
 }
 
@@ -101,8 +111,8 @@ void BilinearRankingModel::read(const FileNode& node)
 {
     String m;
     node["method"] >> m;
-    if (m != name_)
-        CV_Error(Error::StsParseError, cv::format("zsl model: model section is '%s', expected %s", m.c_str(), name_));
+    if (m != options_.name)
+        CV_Error(Error::StsParseError, cv::format("zsl model: model section is '%s', expected %s", m.c_str(), options_.name));
     W_ = readMatrix(node, "W");
 }
 

@@ -14,6 +14,7 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     case ZeroShotClassifier::ESZSL: return createEszslModel(params);
     case ZeroShotClassifier::MLP: return createMlpModel(params);
     case ZeroShotClassifier::GENERATIVE: return createGenerativeModel(params);
+    case ZeroShotClassifier::DEVISE: return createDeviseModel(params);
     case ZeroShotClassifier::ALE: return createAleModel(params);
     case ZeroShotClassifier::SJE: return createSjeModel(params);
     default:

@@ -14,7 +14,8 @@ namespace detail {
 class SjeModel CV_FINAL : public BilinearRankingModel
 {
 public:
-    explicit SjeModel(const ZeroShotClassifier::Params& p) : BilinearRankingModel(p, nn::HINGE_MAX, "SJE") {}
+    explicit SjeModel(const ZeroShotClassifier::Params& p)
+        : BilinearRankingModel(p, {"SJE", nn::HINGE_MAX, 1.f, /*adam*/ false, /*unitPrototypes*/ false}) {}
     int method() const CV_OVERRIDE { return ZeroShotClassifier::SJE; }
 };
 
