@@ -17,6 +17,7 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     case ZeroShotClassifier::DEVISE: return createDeviseModel(params);
     case ZeroShotClassifier::ALE: return createAleModel(params);
     case ZeroShotClassifier::SJE: return createSjeModel(params);
+    case ZeroShotClassifier::CONSE: return createConseModel(params);
     default:
         CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
                                                       methodName(params.method).c_str()));
