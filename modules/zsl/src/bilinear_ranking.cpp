@@ -14,6 +14,44 @@ BilinearRankingModel::BilinearRankingModel(const ZeroShotClassifier::Params& p, 
 {
 }
 
+// The engine's GEMM helpers split the result by 256-column stripes; with A < 256 prototype dimensions
+// (85 for AwA2) that is a single stripe, so the two D-sized products of a step are split here by fixed
+// row blocks instead. Block sizes depend on the shapes only: results are the same for any thread count.
+static const Eigen::Index kBatchBlock = 16, kFeatureBlock = 256;
+static const double kParallelMinWork = 4e6; // multiply-adds below which a thread hand-off costs more than it saves
+
+template <typename Body>
+static void forBlocks(Eigen::Index total, Eigen::Index block, double work, const Body& body)
+{
+    const int blocks = (int)((total + block - 1) / block);
+    auto run = [&](const Range& r) {
+        for (int b = r.start; b < r.end; b++)
+            body(b * block, std::min(block, total - b * block));
+    };
+    if (blocks < 2 || work < kParallelMinWork || cv::getNumThreads() < 2)
+        run(Range(0, blocks));
+    else
+        cv::parallel_for_(Range(0, blocks), run);
+}
+
+// XW = Xb W (B x A), by blocks of the batch rows.
+static void batchTimesWeights(const RowMatrixXf& Xb, const RowMatrixXf& W, RowMatrixXf& XW)
+{
+    XW.resize(Xb.rows(), W.cols());
+    forBlocks(Xb.rows(), kBatchBlock, (double)Xb.size() * W.cols(), [&](Eigen::Index r0, Eigen::Index n) {
+        XW.middleRows(r0, n).noalias() = Xb.middleRows(r0, n) * W;
+    });
+}
+
+// grad = Xb^T GS (D x A), by blocks of the feature dimension.
+static void weightGradient(const RowMatrixXf& Xb, const RowMatrixXf& GS, RowMatrixXf& grad)
+{
+    grad.resize(Xb.cols(), GS.cols());
+    forBlocks(Xb.cols(), kFeatureBlock, (double)Xb.size() * GS.cols(), [&](Eigen::Index r0, Eigen::Index n) {
+        grad.middleRows(r0, n).noalias() = Xb.middleCols(r0, n).transpose() * GS;
+    });
+}
+
 // Trains W on (X, y, S) for up to options.epochs epochs; validates on (Xv, yv, Sv) when Xv has rows.
 static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                                       const RowMatrixXf& Xv, const std::vector<int>& yv, const RowMatrixXf& Sv,
@@ -31,12 +69,12 @@ static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowMatrixXf& X, co
     fn.step = [&](const int* rows, int n) {
         nn::gatherRows(X, rows, n, Xb);
         const std::vector<int> yb = nn::gatherLabels(y, rows, n);
-        nn::matmul(Xb, W.value, XW);                              // B x A
+        batchTimesWeights(Xb, W.value, XW);                       // B x A
         nn::matmulNT(XW, S, F);                                   // B x C compatibilities
         const double loss = nn::hingeRankLoss(F, yb, margin, method.loss, &G);
         // dLoss/dW = Xb^T (dLoss/dF) S: the D x A product is the expensive one, (B x C)(C x A) is small.
         GS.noalias() = G * S;
-        nn::matmulTN(Xb, GS, W.grad);
+        weightGradient(Xb, GS, W.grad);
         optimizer->step();
         return loss;
     };
