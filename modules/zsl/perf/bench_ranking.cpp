@@ -74,6 +74,8 @@ int main(int argc, char** argv)
         "{epochs  |4     | epochs (the first is reported apart: warm-up)}"
         "{threads |2     | cv::setNumThreads and torch.set_num_threads}"
         "{python  |/usr/bin/python3 | Debian interpreter with python3-torch}"
+        "{omp     |passive| OMP_WAIT_POLICY of the PyTorch peer: passive, active, or default (left unset). With the "
+        "default (active) policy its OpenMP threads spin, which collapses on an oversubscribed machine}"
         "{torch   |<none>| peer script (default: tools/bench_torch_ale.py of this source tree; 'none' skips it)}");
     if (parser.has("help"))
     {
@@ -131,7 +133,12 @@ int main(int argc, char** argv)
 
     if (script != "none")
     {
-        const std::string line = runTorch(parser.get<std::string>("python"), script,
+        const std::string omp = parser.get<std::string>("omp");
+        const std::string env = omp == "default" ? std::string() : "OMP_WAIT_POLICY=" + omp + " ";
+        printf("  PyTorch peer: %s%s %s, OMP_WAIT_POLICY=%s\n", env.c_str(), parser.get<std::string>("python").c_str(),
+               script.c_str(), omp.c_str());
+        fflush(stdout);
+        const std::string line = runTorch(env + parser.get<std::string>("python"), script,
                                           format("--n %d --d %d --a %d --c %d --batch %d --epochs %d --threads %d",
                                                  N, D, A, C, batch, epochs, threads));
         const double torch = valueAfter(line, "torch_epoch_seconds"), torchCpu = valueAfter(line, "torch_epoch_cpu_seconds");
