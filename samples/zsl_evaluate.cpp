@@ -91,6 +91,7 @@ int main(int argc, char** argv)
         "{methods        | all  | comma-separated method names (ESZSL,SAE,DEVISE,ALE,SJE,MLP,CONSE,GENERATIVE), or all }"
         "{train-per-class| 600  | seen-class training images per class (subsampled, deterministic) }"
         "{val-per-class  | 300  | seen-class validation images per class (train images with index % 10 == 0) }"
+        "{test-per-class | 0    | test images per class (0: all 1000) }"
         "{markdown       |      | also write the table as Markdown to this file }";
     CommandLineParser parser(argc, argv, keys);
     parser.about("Zero-shot / generalised zero-shot evaluation of every cv::zsl method on Fashion-MNIST splits");
@@ -101,6 +102,7 @@ int main(int argc, char** argv)
     }
     const String fashionDir = parser.get<String>("fashion");
     const int trainPerClass = parser.get<int>("train-per-class"), valPerClass = parser.get<int>("val-per-class");
+    const int testPerClass = parser.get<int>("test-per-class");
     if (!parser.check())
     {
         parser.printErrors();
@@ -135,6 +137,18 @@ int main(int argc, char** argv)
 
         std::cerr << "Reading Fashion-MNIST from " << fashionDir << std::endl;
         FashionSet trainSet = loadFashion(fashionDir, true), testSet = loadFashion(fashionDir, false);
+        if (testPerClass > 0)
+        {
+            FashionSet kept;
+            std::map<int, int> count;
+            for (size_t i = 0; i < testSet.labels.size(); i++)
+                if (count[testSet.labels[i]]++ < testPerClass)
+                {
+                    kept.images.push_back(testSet.images[i]);
+                    kept.labels.push_back(testSet.labels[i]);
+                }
+            testSet = kept;
+        }
 
         std::vector<Row> rows;
         std::map<String, double> backboneAcc;

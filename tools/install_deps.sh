@@ -16,6 +16,8 @@ PACKAGES=(
   libopenblas-dev
   # benchmarks: PyTorch peer of perf/bench_trainable (tools/bench_torch_mlp.py)
   python3-torch
+  # real images for the zero-shot samples and the Fashion-MNIST backbones (tools/train_fashion_backbone.py)
+  dataset-fashion-mnist
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
