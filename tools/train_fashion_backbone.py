@@ -157,7 +157,8 @@ def main():
     ap.add_argument("--stem-stride", type=int, default=2)
     ap.add_argument("--max-train", type=int, default=14000,
                     help="use at most this many training images, drawn with the seed (0: all); keeps CPU training short")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads (1: no OpenMP spinning on a busy shared machine)")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
@@ -210,6 +211,9 @@ def main():
             sched.step()
             total += float(loss) * len(sel)
             n += len(sel)
+            if (b // args.batch) % 20 == 0:
+                print("  epoch %d: %d/%d images, loss %.4f (%.0f s)" % (epoch + 1, n, len(x), total / n, time.time() - t0),
+                      flush=True)
         print("epoch %d/%d loss %.4f (%.0f s)" % (epoch + 1, args.epochs, total / n, time.time() - t0), flush=True)
     vpc, vacc = evaluate(model, xval, yval)
     print("seen-class validation: per-class top-1 %.4f" % vpc)
