@@ -11,6 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/zsl.hpp>
+#include <opencv2/zsl/model_selection.hpp>
 #include <zlib.h>
 
 #include <algorithm>
@@ -484,8 +485,10 @@ inline std::vector<cv::zsl::ZeroShotClassifier::Params> parameterGrid(int method
     return grid;
 }
 
-/** Chooses hyper-parameters (best mean pseudo-unseen ZSL accuracy) and the calibration constant (best
-    mean pseudo-GZSL H) with `folds` rotations of `holdOut` seen classes playing the unseen ones.
+/** Chooses hyper-parameters (best mean pseudo-unseen ZSL accuracy over class-disjoint folds of the
+    training images) and the calibration constant (best mean pseudo-GZSL H on the validation images,
+    with `folds` rotations of `holdOut` seen classes playing the unseen ones; one constant for all folds,
+    which cv::zsl::selectCalibrationFromScores does for a single split).
     Only `train` (seen classes) and `val` (held-out images of the same seen classes) are read. */
 inline Selection selectOnSeenClasses(int method, const FeatureSet& train, const FeatureSet& val,
                                      const std::vector<int>& seen, const cv::zsl::ClassPrototypes& allClasses,
@@ -506,31 +509,12 @@ inline Selection selectOnSeenClasses(int method, const FeatureSet& train, const 
         fold.va = val;
         fs.push_back(fold);
     }
+    // Hyper-parameters: k class-disjoint folds over the seen training images (cv::zsl model selection).
     Selection best;
-    double bestZsl = -1;
-    for (const ZeroShotClassifier::Params& p : parameterGrid(method))
-    {
-        double zsl = 0;
-        for (const Fold& f : fs)
-        {
-            cv::Ptr<ZeroShotClassifier> m = ZeroShotClassifier::create(p);
-            m->train(f.tr.X, indexLabels(f.tr.label, f.s), allClasses.subset(f.s));
-            m->setUnseenClasses(allClasses.subset(f.u));
-            FeatureSet vu = selectRows(f.va, f.u);
-            Mat pred, sc;
-            m->setMode(ZeroShotClassifier::MODE_ZSL);
-            m->predict(vu.X, pred, sc, 1);
-            std::vector<int> order = f.s;
-            order.insert(order.end(), f.u.begin(), f.u.end());
-            zsl += cv::zsl::perClassAccuracy(pred, indexLabels(vu.label, order)) / fs.size();
-        }
-        if (zsl > bestZsl)
-        {
-            bestZsl = zsl;
-            best.params = p;
-        }
-    }
-    best.validationZsl = bestZsl;
+    cv::zsl::ModelSelectionResult ms = cv::zsl::selectHyperParamsKFold(train.X, indexLabels(train.label, seen),
+                                                                       allClasses.subset(seen), parameterGrid(method), folds);
+    best.params = ms.best;
+    best.validationZsl = ms.scores[ms.bestIndex];
     // Calibration with the chosen parameters: one score matrix per fold, one shared constant.
     std::vector<Mat> scores, truths;
     std::vector<double> grid;

@@ -6,8 +6,8 @@
 //  1. Model selection on the validation split: train on `train_loc`, pick the hyper-parameters with the
 //     best per-class top-1 on `val_loc` among the validation classes (ZSL).
 //  2. GZSL calibration (Chao et al. 2016), also without test data: every 5th `train_loc` image is held
-//     out as seen-class validation; the constant maximising H over those images + `val_loc` (all
-//     train + val classes as candidates) is kept.
+//     out as seen-class validation (and not trained on); the constant maximising H over those images +
+//     `val_loc` (all train + val classes as candidates) is kept (cv::zsl::selectCalibrationFromScores).
 //  3. Final model on `trainval_loc` with the chosen hyper-parameters; ZSL per-class top-1 on
 //     `test_unseen_loc` among unseen classes; GZSL seen / unseen / H on `test_seen_loc` + `test_unseen_loc`
 //     among all classes, uncalibrated and calibrated.
@@ -17,6 +17,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/zsl.hpp>
 #include <opencv2/zsl/gbu_dataset.hpp>
+#include <opencv2/zsl/model_selection.hpp>
 #include <algorithm>
 #include <cfloat>
 #include <chrono>
@@ -134,33 +135,6 @@ GzslAccuracy gzsl(const Mat& scores, const Mat& truth, int numSeen, double gamma
     return evaluateGzsl(argmaxCalibrated(scores, numSeen, gamma), truth, mask);
 }
 
-// The calibration constant maximising H: H only changes where a sample's best seen and best unseen
-// scores swap, so those gaps are an exhaustive grid.
-double chooseCalibration(const Mat& scores, const Mat& truth, int numSeen, double* bestH)
-{
-    std::vector<double> gaps{0.0};
-    for (int i = 0; i < scores.rows; i++)
-    {
-        const float* s = scores.ptr<float>(i);
-        gaps.push_back(double(*std::max_element(s, s + numSeen)) - *std::max_element(s + numSeen, s + scores.cols) + 1e-6);
-    }
-    std::sort(gaps.begin(), gaps.end());
-    const size_t step = std::max<size_t>(1, gaps.size() / 500);
-    double best = 0, h0 = -1;
-    for (size_t i = 0; i < gaps.size(); i += step)
-    {
-        const double h = gzsl(scores, truth, numSeen, gaps[i]).harmonic;
-        if (h > h0)
-        {
-            h0 = h;
-            best = gaps[i];
-        }
-    }
-    if (bestH)
-        *bestH = h0;
-    return best;
-}
-
 Result runMethod(int method, const GbuDataset& ds, bool quick)
 {
     const auto t0 = std::chrono::steady_clock::now();
@@ -181,24 +155,18 @@ Result runMethod(int method, const GbuDataset& ds, bool quick)
     ds.select(heldRows, Xheld, yheld);
     std::vector<int> valOrder = trC;
     valOrder.insert(valOrder.end(), vaC.begin(), vaC.end());
-    ZeroShotClassifier::Params best;
-    double bestAcc = -1;
-    for (const ZeroShotClassifier::Params& p : grid(method, quick))
-    {
-        Ptr<ZeroShotClassifier> m = ZeroShotClassifier::create(p);
-        m->train(Xtr, remap(ytr, trC), P.subset(trC));
-        m->setUnseenClasses(P.subset(vaC));
-        m->setMode(ZeroShotClassifier::MODE_ZSL);
-        Mat pred, sc;
-        m->predict(Xva, pred, sc, 1);
-        const double acc = perClassAccuracy(pred, remap(yva, valOrder));
-        if (acc > bestAcc)
-        {
-            bestAcc = acc;
-            best = p;
-        }
-    }
-    r.valZsl = bestAcc;
+    // The validation classes are seen classes here: labels index trC followed by vaC.
+    Mat Xsel, ysel;
+    vconcat(Xtr, Xva, Xsel);
+    vconcat(remap(ytr, valOrder), remap(yva, valOrder), ysel);
+    std::vector<int> trIdx(Xtr.rows), vaIdx(Xva.rows);
+    for (int i = 0; i < Xtr.rows; i++)
+        trIdx[i] = i;
+    for (int i = 0; i < Xva.rows; i++)
+        vaIdx[i] = Xtr.rows + i;
+    ModelSelectionResult sel = selectHyperParams(Xsel, ysel, P.subset(valOrder), grid(method, quick), trIdx, vaIdx);
+    const ZeroShotClassifier::Params best = sel.best;
+    r.valZsl = sel.scores[sel.bestIndex];
     r.params = describe(best);
 
     // 2. Calibration on held-out train images (seen) + val images (pseudo-unseen), same trained model family.
@@ -210,7 +178,8 @@ Result runMethod(int method, const GbuDataset& ds, bool quick)
         vconcat(Xheld, Xva, X);
         vconcat(yheld, yva, y);
         m->computeScores(X, scores);
-        r.gamma = chooseCalibration(scores, remap(y, valOrder), (int)trC.size(), nullptr);
+        GzslAccuracy acc;
+        r.gamma = selectCalibrationFromScores(scores, remap(y, valOrder), (int)trC.size(), acc);
     }
 
     // 3. Final: trainval -> test.

@@ -47,7 +47,7 @@ int main(int argc, char** argv)
         "{gamma          | 1    | ESZSL visual-side regulariser }"
         "{lambda         | 1    | ESZSL semantic-side regulariser / SAE lambda }"
         "{epochs         | 50   | epochs of iterative methods }"
-        "{select         |      | choose hyper-parameters and the GZSL calibration on seen classes (needs >= 4 seen classes) }"
+        "{select         |      | choose hyper-parameters and the GZSL calibration on seen classes (needs >= 6 seen classes) }"
         "{out o          | zsl_model.yml.gz | output model }";
     CommandLineParser parser(argc, argv, keys);
     parser.about("Train a cv::zsl zero-shot classifier on seen classes and save it");
@@ -196,8 +196,8 @@ int main(int argc, char** argv)
                 (isVal ? vaRows : trRows).push_back(X.row(i));
                 (isVal ? va.label : tr.label).push_back(rowClass[i]);
             }
-            if (vaRows.empty() || seen.size() < 4)
-                CV_Error(Error::StsBadArg, "--select needs >= 4 seen classes and >= 10 samples per class");
+            if (vaRows.empty() || seen.size() < 6)
+                CV_Error(Error::StsBadArg, "--select needs >= 6 seen classes and >= 10 samples per class");
             vconcat(trRows, tr.X);
             vconcat(vaRows, va.X);
             tr.X.convertTo(tr.X, CV_32F);
