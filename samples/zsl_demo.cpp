@@ -8,7 +8,7 @@
 // zsl_demo.png: test images with the predicted label and the strongest predicted attributes.
 //
 //   ./build/zsl_demo
-//   ./build/zsl_demo --method=SAE --split=split2
+//   ./build/zsl_demo --method=ESZSL --split=split2
 //   ./build/zsl_demo --model=my_classifier.yml.gz --prototypes=new_classes.csv photos/ shoe.png
 #include "fashion_mnist.hpp"
 #include <chrono>
@@ -245,7 +245,7 @@ int main(int argc, char** argv)
         "{data           |      | folder with attributes.csv, splits.json, backbone_<split>.onnx (default: data/fashion_mnist) }"
         "{fashion        | /usr/share/datasets/fashion-mnist | Fashion-MNIST idx files }"
         "{split          | split1 | split of splits.json for the demo }"
-        "{method         | ESZSL | compatibility function (ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE) }"
+        "{method         | SAE  | compatibility function (ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE) }"
         "{train-per-class| 300  | seen-class training images per class (subsampled to keep the demo under a minute) }"
         "{show           | 8    | images per unseen class in the montage }"
         "{output o       | zsl_demo.png | montage file }";
