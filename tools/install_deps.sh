@@ -8,6 +8,16 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config
   libopencv-dev libopencv-contrib-dev libeigen3-dev libboost-json1.81-dev zlib1g-dev libgtest-dev
+  # visual encoder reference models (tools/export_resnet18.py) and the Darknet cfgs
+  python3-torch python3-torchvision python3-onnx python3-opencv python3-pil python3-numpy darknet
+  # visual encoder benchmark peer (tools/bench_onnxruntime.js; npm package onnxruntime-node)
+  nodejs npm
+  # EIGEN_USE_BLAS backend (ZSL_USE_BLAS, on by default)
+  libopenblas-dev
+  # benchmarks: PyTorch peer of perf/bench_trainable (tools/bench_torch_mlp.py)
+  python3-torch
+  # real images for the zero-shot samples and the Fashion-MNIST backbones (tools/train_fashion_backbone.py)
+  dataset-fashion-mnist
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -12,6 +12,13 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     switch (params.method)
     {
     case ZeroShotClassifier::ESZSL: return createEszslModel(params);
+    case ZeroShotClassifier::SAE: return createSaeModel(params);
+    case ZeroShotClassifier::MLP: return createMlpModel(params);
+    case ZeroShotClassifier::GENERATIVE: return createGenerativeModel(params);
+    case ZeroShotClassifier::DEVISE: return createDeviseModel(params);
+    case ZeroShotClassifier::ALE: return createAleModel(params);
+    case ZeroShotClassifier::SJE: return createSjeModel(params);
+    case ZeroShotClassifier::CONSE: return createConseModel(params);
     default:
         CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
                                                       methodName(params.method).c_str()));

@@ -20,7 +20,15 @@ struct CV_EXPORTS_W_SIMPLE EncoderPreprocessing
     CV_PROP_RW Scalar mean = Scalar(0.485, 0.456, 0.406); //!< subtracted after scaling, in network channel order
     CV_PROP_RW Scalar std = Scalar(0.229, 0.224, 0.225);  //!< divides after the mean; zeros are not allowed
 
-    //! torchvision ImageNet convention: RGB, x1/255, ImageNet mean/std, shorter side 256, centre crop 224.
+    /** @brief torchvision ImageNet convention: RGB, x1/255, ImageNet mean/std, shorter side 256, centre crop 224.
+
+    Reproduces `Resize(256)` + `CenterCrop(224)` of torchvision.transforms applied to a uint8 tensor
+    (bilinear, antialias off): the long side becomes int(256 * long / short), the image is resized in float
+    with cv::INTER_LINEAR (the same half-pixel sampling as torch's bilinear), 8-bit input is rounded back to
+    8 bits as torchvision does for uint8 tensors, and the crop offsets use Python's round-half-to-even.
+    The PIL path (`Image.open` + the same transforms) antialiases when downscaling, which OpenCV's
+    bilinear resize does not: features then differ by about 1% (see tools/export_resnet18.py).
+    */
     CV_WRAP static EncoderPreprocessing torchvision(Size inputSize = Size(224, 224), int resizeShorter = 256);
     //! Caffe convention: BGR, 0..255, mean (104, 117, 123) subtracted, resize to 224.
     CV_WRAP static EncoderPreprocessing caffe(Size inputSize = Size(224, 224));
@@ -40,10 +48,13 @@ public:
     @param model model file (.onnx, .caffemodel, .pb, .weights).
     @param config config file (.prototxt, .pbtxt, .cfg) or empty.
     @param preprocessing image preprocessing (see EncoderPreprocessing presets).
-    @param featureLayer layer whose output is the feature; empty: the last global pooling layer.
+    @param featureLayer layer whose output is the feature, flattened per image; empty: the output of the
+           last global pooling layer (a Pooling layer whose output is 1 x 1 for the configured input size).
     @param backend_id cv::dnn backend (DNN_BACKEND_DEFAULT, DNN_BACKEND_CUDA, ...); an unavailable
            backend falls back to the OpenCV CPU backend with a warning.
     @param target_id cv::dnn target (DNN_TARGET_CPU, DNN_TARGET_CUDA, DNN_TARGET_CUDA_FP16, ...).
+    @throws cv::Exception on a missing, empty, truncated or corrupt model (the message names the file),
+            an unknown feature layer, or a model without global pooling when featureLayer is empty.
     */
     CV_WRAP static Ptr<VisualEncoder> create(const String& model, const String& config = String(),
                                              const EncoderPreprocessing& preprocessing = EncoderPreprocessing(),
@@ -51,9 +62,20 @@ public:
                                              int backend_id = 0, int target_id = 0);
 
     /** @brief Encodes images into an N x D CV_32F feature matrix (row i for image i).
-    Accepts a single Mat or a vector of Mat: 8-bit or float, 1, 3 or 4 channels (grey and BGRA converted).
+    Accepts a single Mat or a vector of Mat: 8-bit or float (CV_32F/CV_64F, same 0..255 range as 8-bit),
+    1, 3 or 4 channels in OpenCV's BGR(A) order (grey and BGRA converted). Images go through the network
+    getBatchSize() at a time; a row does not depend on the batch it was computed in.
+    Safe to call from several threads at once (see setMaxConcurrency()); the setters are not, call them first.
+    @throws cv::Exception on no images, an empty image, another depth or channel count.
     */
     CV_WRAP virtual void encode(InputArrayOfArrays images, OutputArray features) const = 0;
+
+    /** @brief Preprocesses images into the network input blob N x 3 x H x W (CV_32F), as encode() does. */
+    CV_WRAP virtual void preprocess(InputArrayOfArrays images, OutputArray blob) const = 0;
+
+    /** @brief Runs the network on a ready N x C x H x W CV_32F blob (e.g. from preprocess() or another
+    library's preprocessing) and returns the N x D features (L2-normalised if getNormalize()). */
+    CV_WRAP virtual void encodeBlob(InputArray blob, OutputArray features) const = 0;
 
     //! Feature dimension D.
     CV_WRAP virtual int getFeatureDim() const = 0;
@@ -70,6 +92,11 @@ public:
     //! Backend and target really in use (after any fallback).
     CV_WRAP virtual int getBackend() const = 0;
     CV_WRAP virtual int getTarget() const = 0;
+    /** @brief How many copies of the network concurrent encode() calls may use (default 1: calls from
+    several threads take turns on one network behind a mutex; more copies cost the model's memory each
+    and only pay off when cores are left idle by one forward pass). */
+    CV_WRAP virtual void setMaxConcurrency(int copies) = 0;
+    CV_WRAP virtual int getMaxConcurrency() const = 0;
     //! Model and config paths (saved with a classifier so that it can reload its encoder).
     CV_WRAP virtual String getModelPath() const = 0;
     CV_WRAP virtual String getConfigPath() const = 0;

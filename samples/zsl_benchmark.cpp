@@ -1,0 +1,304 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// The field's benchmark: the GBU protocol (Xian et al., "Zero-Shot Learning - A Comprehensive
+// Evaluation of the Good, the Bad and the Ugly", TPAMI 2018) on the release files res101.mat +
+// att_splits.mat, for every compatibility method of this build.
+//
+//  1. Model selection on the validation split: train on `train_loc`, pick the hyper-parameters with the
+//     best per-class top-1 on `val_loc` among the validation classes (ZSL).
+//  2. GZSL calibration (Chao et al. 2016), also without test data: every 5th `train_loc` image is held
+//     out as seen-class validation (and not trained on); the constant maximising H over those images +
+//     `val_loc` (all train + val classes as candidates) is kept (cv::zsl::selectCalibrationFromScores).
+//  3. Final model on `trainval_loc` with the chosen hyper-parameters; ZSL per-class top-1 on
+//     `test_unseen_loc` among unseen classes; GZSL seen / unseen / H on `test_seen_loc` + `test_unseen_loc`
+//     among all classes, uncalibrated and calibrated.
+//
+//   ./build/zsl_benchmark --gbu=/data/xlsa17/data/AWA2
+//   ./build/zsl_benchmark --features=AWA2/res101.mat --splits=AWA2/att_splits.mat --methods=ESZSL,SAE --json=out.json
+#include <opencv2/core.hpp>
+#include <opencv2/zsl.hpp>
+#include <opencv2/zsl/gbu_dataset.hpp>
+#include <opencv2/zsl/model_selection.hpp>
+#include <algorithm>
+#include <cfloat>
+#include <chrono>
+#include <iostream>
+#include <sstream>
+
+using namespace cv;
+using namespace cv::zsl;
+
+namespace {
+
+struct Result
+{
+    String method, params;
+    double valZsl = 0, zsl = 0, gamma = 0, seconds = 0;
+    GzslAccuracy raw, calibrated;
+};
+
+std::vector<String> splitList(const String& s)
+{
+    std::vector<String> out;
+    std::stringstream ss(s);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty())
+            out.push_back(item);
+    return out;
+}
+
+// Hyper-parameter grids (log-spaced, as in the GBU paper's cross-validation).
+std::vector<ZeroShotClassifier::Params> grid(int method, bool quick)
+{
+    std::vector<ZeroShotClassifier::Params> out;
+    ZeroShotClassifier::Params base;
+    base.method = method;
+    const std::vector<double> eszsl = quick ? std::vector<double>{0.1, 1, 10} : std::vector<double>{0.01, 0.1, 1, 10, 100, 1000};
+    const std::vector<double> sae = quick ? std::vector<double>{0.2, 5} : std::vector<double>{0.05, 0.2, 1, 5, 25, 125};
+    if (method == ZeroShotClassifier::ESZSL)
+        for (double g : eszsl)
+            for (double l : eszsl)
+            {
+                ZeroShotClassifier::Params p = base;
+                p.eszslGamma = g;
+                p.eszslLambda = l;
+                out.push_back(p);
+            }
+    else if (method == ZeroShotClassifier::SAE)
+        for (double l : sae)
+            for (int d : {0, 1})
+            {
+                ZeroShotClassifier::Params p = base;
+                p.saeLambda = l;
+                p.saeDirection = d;
+                p.normalizeFeatures = true;
+                out.push_back(p);
+            }
+    else
+    {
+        ZeroShotClassifier::Params p = base;
+        p.epochs = quick ? 10 : 30;
+        out.push_back(p);
+    }
+    return out;
+}
+
+String describe(const ZeroShotClassifier::Params& p)
+{
+    if (p.method == ZeroShotClassifier::ESZSL)
+        return format("gamma=%g lambda=%g", p.eszslGamma, p.eszslLambda);
+    if (p.method == ZeroShotClassifier::SAE)
+        return format("lambda=%g %s", p.saeLambda, p.saeDirection ? "visual" : "semantic");
+    return format("epochs=%d", p.epochs);
+}
+
+// Class ids -> positions in `order` (all labels must be in it).
+Mat remap(const Mat& y, const std::vector<int>& order)
+{
+    Mat out(y.rows, 1, CV_32S);
+    for (int i = 0; i < y.rows; i++)
+    {
+        auto it = std::find(order.begin(), order.end(), y.at<int>(i));
+        CV_Assert(it != order.end());
+        out.at<int>(i) = (int)(it - order.begin());
+    }
+    return out;
+}
+
+// Predictions from raw scores (seen columns first) with `gamma` subtracted from the seen columns.
+Mat argmaxCalibrated(const Mat& scores, int numSeen, double gamma)
+{
+    Mat pred(scores.rows, 1, CV_32S);
+    for (int i = 0; i < scores.rows; i++)
+    {
+        const float* s = scores.ptr<float>(i);
+        int best = 0;
+        float bestV = -FLT_MAX;
+        for (int c = 0; c < scores.cols; c++)
+        {
+            const float v = c < numSeen ? (float)(s[c] - gamma) : s[c];
+            if (v > bestV)
+            {
+                bestV = v;
+                best = c;
+            }
+        }
+        pred.at<int>(i) = best;
+    }
+    return pred;
+}
+
+GzslAccuracy gzsl(const Mat& scores, const Mat& truth, int numSeen, double gamma)
+{
+    std::vector<uchar> mask(scores.cols, 0);
+    std::fill(mask.begin(), mask.begin() + numSeen, 1);
+    return evaluateGzsl(argmaxCalibrated(scores, numSeen, gamma), truth, mask);
+}
+
+Result runMethod(int method, const GbuDataset& ds, bool quick)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    Result r;
+    r.method = methodName(method);
+    const ClassPrototypes& P = ds.splits.prototypes;
+
+    // 1. Hyper-parameters on train -> val (validation classes are disjoint from training classes).
+    std::vector<int> trainRows, heldRows;
+    for (size_t i = 0; i < ds.splits.train.size(); i++)
+        (i % 5 == 4 ? heldRows : trainRows).push_back(ds.splits.train[i]);
+    if (ds.splits.val.empty() || trainRows.empty())
+        CV_Error(Error::StsBadArg, "zsl_benchmark: the splits file has no train/val split for model selection");
+    const std::vector<int> trC = ds.classesOf(trainRows), vaC = ds.classesOf(ds.splits.val);
+    Mat Xtr, ytr, Xva, yva, Xheld, yheld;
+    ds.select(trainRows, Xtr, ytr);
+    ds.select(ds.splits.val, Xva, yva);
+    ds.select(heldRows, Xheld, yheld);
+    std::vector<int> valOrder = trC;
+    valOrder.insert(valOrder.end(), vaC.begin(), vaC.end());
+    // The validation classes are seen classes here: labels index trC followed by vaC.
+    Mat Xsel, ysel;
+    vconcat(Xtr, Xva, Xsel);
+    vconcat(remap(ytr, valOrder), remap(yva, valOrder), ysel);
+    std::vector<int> trIdx(Xtr.rows), vaIdx(Xva.rows);
+    for (int i = 0; i < Xtr.rows; i++)
+        trIdx[i] = i;
+    for (int i = 0; i < Xva.rows; i++)
+        vaIdx[i] = Xtr.rows + i;
+    ModelSelectionResult sel = selectHyperParams(Xsel, ysel, P.subset(valOrder), grid(method, quick), trIdx, vaIdx);
+    const ZeroShotClassifier::Params best = sel.best;
+    r.valZsl = sel.scores[sel.bestIndex];
+    r.params = describe(best);
+
+    // 2. Calibration on held-out train images (seen) + val images (pseudo-unseen), same trained model family.
+    {
+        Ptr<ZeroShotClassifier> m = ZeroShotClassifier::create(best);
+        m->train(Xtr, remap(ytr, trC), P.subset(trC));
+        m->setUnseenClasses(P.subset(vaC));
+        Mat X, y, scores;
+        vconcat(Xheld, Xva, X);
+        vconcat(yheld, yva, y);
+        m->computeScores(X, scores);
+        GzslAccuracy acc;
+        r.gamma = selectCalibrationFromScores(scores, remap(y, valOrder), (int)trC.size(), acc);
+    }
+
+    // 3. Final: trainval -> test.
+    const std::vector<int> seenC = ds.seenClasses(), unseenC = ds.unseenClasses();
+    std::vector<int> order = seenC;
+    order.insert(order.end(), unseenC.begin(), unseenC.end());
+    Mat Xtv, ytv, Xs, ys, Xu, yu;
+    ds.select(ds.splits.trainval, Xtv, ytv);
+    ds.select(ds.splits.testSeen, Xs, ys);
+    ds.select(ds.splits.testUnseen, Xu, yu);
+    Ptr<ZeroShotClassifier> m = ZeroShotClassifier::create(best);
+    m->train(Xtv, remap(ytv, seenC), P.subset(seenC));
+    m->setUnseenClasses(P.subset(unseenC));
+    m->setMode(ZeroShotClassifier::MODE_ZSL);
+    Mat pred, sc;
+    m->predict(Xu, pred, sc, 1);
+    r.zsl = perClassAccuracy(pred, remap(yu, order));
+    Mat X, y, scores;
+    vconcat(Xs, Xu, X);
+    vconcat(ys, yu, y);
+    m->computeScores(X, scores);
+    const Mat truth = remap(y, order);
+    r.raw = gzsl(scores, truth, (int)seenC.size(), 0.0);
+    r.calibrated = gzsl(scores, truth, (int)seenC.size(), r.gamma);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const String keys =
+        "{help h usage ? |      | print this help }"
+        "{gbu            |      | dataset folder holding res101.mat and att_splits.mat (e.g. xlsa17/data/AWA2) }"
+        "{features       |      | res101.mat (overrides --gbu) }"
+        "{splits         |      | att_splits.mat (overrides --gbu) }"
+        "{variable       | att  | prototype variable: att or original_att }"
+        "{methods        | all  | comma-separated methods, or all (methods missing from this build are listed and skipped) }"
+        "{quick          |      | small hyper-parameter grids }"
+        "{json           |      | write the results to this JSON file }";
+    CommandLineParser parser(argc, argv, keys);
+    parser.about("GBU zero-shot benchmark (Xian et al. 2018) for every cv::zsl method");
+    if (parser.has("help"))
+    {
+        parser.printMessage();
+        return 0;
+    }
+    if (!parser.check())
+    {
+        parser.printErrors();
+        return 1;
+    }
+    try
+    {
+        const String dir = parser.get<String>("gbu");
+        const String featuresFile = parser.has("features") ? parser.get<String>("features") : dir + "/res101.mat";
+        const String splitsFile = parser.has("splits") ? parser.get<String>("splits") : dir + "/att_splits.mat";
+        if (!parser.has("gbu") && (!parser.has("features") || !parser.has("splits")))
+            CV_Error(Error::StsBadArg, "give --gbu=<dir> or both --features and --splits");
+        std::cerr << "Loading " << featuresFile << " and " << splitsFile << std::endl;
+        GbuDataset ds = GbuDataset::load(featuresFile, splitsFile, parser.get<String>("variable"));
+        std::cout << format("%d images x %d features, %d classes (%d seen, %d unseen); trainval %zu, test seen %zu, test unseen %zu\n",
+                            ds.features.rows, ds.features.cols, ds.splits.prototypes.size(), (int)ds.seenClasses().size(),
+                            (int)ds.unseenClasses().size(), ds.splits.trainval.size(), ds.splits.testSeen.size(),
+                            ds.splits.testUnseen.size());
+        std::vector<int> methods;
+        if (parser.get<String>("methods") == "all")
+            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::GENERATIVE; m++)
+                methods.push_back(m);
+        else
+            for (const String& n : splitList(parser.get<String>("methods")))
+                methods.push_back(methodFromName(n));
+
+        std::vector<Result> results;
+        std::vector<String> missing;
+        for (int method : methods)
+        {
+            std::cerr << "[" << methodName(method) << "] model selection on train/val, calibration, trainval -> test ..." << std::endl;
+            try
+            {
+                results.push_back(runMethod(method, ds, parser.has("quick")));
+            }
+            catch (const cv::Exception& e)
+            {
+                if (e.code != Error::StsNotImplemented)
+                    throw;
+                missing.push_back(methodName(method));
+            }
+        }
+        std::cout << "\n| method | val ZSL | ZSL top-1 | GZSL s | GZSL u | GZSL H | gamma | cal. s | cal. u | cal. H | params | time |\n";
+        std::cout << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        for (const Result& r : results)
+            std::cout << format("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3g | %.3f | %.3f | %.3f | %s | %.1f s |\n", r.method.c_str(),
+                                r.valZsl, r.zsl, r.raw.seen, r.raw.unseen, r.raw.harmonic, r.gamma, r.calibrated.seen,
+                                r.calibrated.unseen, r.calibrated.harmonic, r.params.c_str(), r.seconds);
+        if (!missing.empty())
+        {
+            std::cout << "\nNot in this build:";
+            for (const String& m : missing)
+                std::cout << " " << m;
+            std::cout << "\n";
+        }
+        if (parser.has("json"))
+        {
+            FileStorage fs(parser.get<String>("json"), FileStorage::WRITE | FileStorage::FORMAT_JSON);
+            fs << "results" << "[";
+            for (const Result& r : results)
+                fs << "{" << "method" << r.method << "params" << r.params << "val_zsl" << r.valZsl << "zsl" << r.zsl
+                   << "seen" << r.raw.seen << "unseen" << r.raw.unseen << "H" << r.raw.harmonic << "gamma" << r.gamma
+                   << "cal_seen" << r.calibrated.seen << "cal_unseen" << r.calibrated.unseen << "cal_H" << r.calibrated.harmonic
+                   << "}";
+            fs << "]";
+        }
+    }
+    catch (const cv::Exception& e)
+    {
+        std::cerr << "zsl_benchmark: " << e.what() << std::endl;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,231 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// Trains a zero-shot classifier on seen classes and saves it (cv::FileStorage, .yml.gz / .json / .xml).
+//
+// Images: one sub-folder per seen class under --images (folder name = class name in the prototype file;
+// '/' in a class name is written '_'), encoded by the --backbone through cv::dnn. Prototype classes
+// without images become the unseen classes of the saved model.
+//   ./build/zsl_train --backbone=resnet18.onnx --preset=torchvision --prototypes=classes.csv \
+//                     --images=my_photos/ --out=my_classifier.yml.gz
+// Features: a FileStorage file with "features" (N x D) and "labels" (N class names or row indices of
+// the prototype file).
+//   ./build/zsl_train --features=train_features.yml.gz --prototypes=classes.json --out=model.yml.gz
+// Fashion-MNIST: the seen-class training images of a split of data/fashion_mnist/splits.json.
+//   ./build/zsl_train --fashion-split=split1 --out=fashion_split1.yml.gz
+#include "fashion_mnist.hpp"
+#include <iostream>
+
+using namespace cv;
+using namespace cv::zsl;
+using namespace zslsample;
+
+namespace {
+
+String folderName(const String& className)
+{
+    String f = className;
+    std::replace(f.begin(), f.end(), '/', '_');
+    return f;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const String keys =
+        "{help h usage ? |      | print this help }"
+        "{prototypes p   |      | class prototypes: .csv attribute table, .json, GBU .mat, text matrix (default with --fashion-split: data/fashion_mnist/attributes.csv) }"
+        "{images         |      | folder with one sub-folder of images per seen class }"
+        "{features       |      | FileStorage file with 'features' (N x D) and 'labels' (N names or prototype rows) }"
+        "{fashion-split  |      | train on the seen classes of this Fashion-MNIST split (data/fashion_mnist/splits.json) }"
+        "{fashion        | /usr/share/datasets/fashion-mnist | Fashion-MNIST idx files }"
+        "{per-class      | 500  | at most this many training images per class (0: all) }"
+        "{backbone       |      | backbone model for --images (.onnx, .caffemodel, .pb, .weights); default with --fashion-split: its shipped backbone }"
+        "{config         |      | backbone config file (.prototxt, .pbtxt, .cfg) }"
+        "{preset         | torchvision | preprocessing: torchvision, caffe or fashion }"
+        "{layer          |      | feature layer (default: the last global pooling) }"
+        "{method m       | ESZSL | ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE }"
+        "{gamma          | 1    | ESZSL visual-side regulariser }"
+        "{lambda         | 1    | ESZSL semantic-side regulariser / SAE lambda }"
+        "{epochs         | 50   | epochs of iterative methods }"
+        "{select         |      | choose hyper-parameters and the GZSL calibration on seen classes (needs >= 6 seen classes) }"
+        "{out o          | zsl_model.yml.gz | output model }";
+    CommandLineParser parser(argc, argv, keys);
+    parser.about("Train a cv::zsl zero-shot classifier on seen classes and save it");
+    if (parser.has("help"))
+    {
+        parser.printMessage();
+        return 0;
+    }
+    if (!parser.check())
+    {
+        parser.printErrors();
+        return 1;
+    }
+    try
+    {
+        ZeroShotClassifier::Params params;
+        params.method = methodFromName(parser.get<String>("method"));
+        params.eszslGamma = parser.get<double>("gamma");
+        params.eszslLambda = parser.get<double>("lambda");
+        if (params.method == ZeroShotClassifier::SAE)
+            params.saeLambda = parser.get<double>("lambda");
+        params.epochs = parser.get<int>("epochs");
+        const int perClass = parser.get<int>("per-class");
+
+        String protoPath = parser.get<String>("prototypes");
+        String dataDir;
+        if (parser.has("fashion-split"))
+        {
+            dataDir = findDataDir();
+            if (protoPath.empty())
+                protoPath = dataDir + "/attributes.csv";
+        }
+        if (protoPath.empty())
+            CV_Error(Error::StsBadArg, "--prototypes is required");
+        ClassPrototypes all = readAnyPrototypes(protoPath);
+        std::cout << "Prototypes: " << all.size() << " classes x " << all.dims() << " dimensions from " << protoPath << "\n";
+
+        Ptr<VisualEncoder> encoder;
+        Mat X;
+        std::vector<int> rowClass; // prototype row of each training sample
+        if (parser.has("fashion-split"))
+        {
+            const String splitName = parser.get<String>("fashion-split");
+            FashionSplit split;
+            for (const FashionSplit& s : readSplits(dataDir + "/splits.json", all.names))
+                if (s.name == splitName)
+                    split = s;
+            if (split.name.empty())
+                CV_Error(Error::StsBadArg, format("split '%s' is not in splits.json", splitName.c_str()));
+            const String backbone = parser.has("backbone") ? parser.get<String>("backbone")
+                                                           : dataDir + "/backbone_" + split.name + ".onnx";
+            encoder = VisualEncoder::create(backbone, "", fashionPreprocessing());
+            FashionSet train = loadFashion(parser.get<String>("fashion"), true);
+            std::vector<Mat> imgs;
+            std::map<int, int> count;
+            for (size_t i = 0; i < train.labels.size(); i++)
+            {
+                const int c = train.labels[i];
+                // Seen classes only; index % 10 == 0 is the validation part the backbone never trained on.
+                if (i % 10 == 0 || std::find(split.seen.begin(), split.seen.end(), c) == split.seen.end())
+                    continue;
+                if (perClass > 0 && count[c]++ >= perClass)
+                    continue;
+                imgs.push_back(train.images[i]);
+                rowClass.push_back(c);
+            }
+            X = encodeWithProgress(encoder, imgs, "encoding " + split.name);
+        }
+        else if (parser.has("images"))
+        {
+            if (!parser.has("backbone"))
+                CV_Error(Error::StsBadArg, "--images needs --backbone");
+            encoder = VisualEncoder::create(parser.get<String>("backbone"), parser.get<String>("config"),
+                                            preprocessingByName(parser.get<String>("preset")), parser.get<String>("layer"));
+            const String root = parser.get<String>("images");
+            std::vector<Mat> parts;
+            for (int c = 0; c < all.size(); c++)
+            {
+                const String dir = root + "/" + folderName(all.names[c]);
+                if (!utils::fs::isDirectory(dir))
+                    continue;
+                std::vector<String> files = listImages(dir);
+                if (perClass > 0 && (int)files.size() > perClass)
+                    files.resize(perClass);
+                std::vector<Mat> imgs;
+                for (const String& f : files)
+                {
+                    Mat img = readImageOrThrow(f);
+                    imgs.push_back(img.rows < 32 && img.cols < 32 ? padTo32(img) : img);
+                    rowClass.push_back(c);
+                }
+                Mat f;
+                if (!imgs.empty())
+                {
+                    std::cerr << all.names[c] << ": ";
+                    encoder->encode(imgs, f);
+                    std::cerr << imgs.size() << " images\n";
+                    parts.push_back(f);
+                }
+            }
+            if (parts.empty())
+                CV_Error(Error::StsBadArg, format("no class sub-folder of '%s' matches a prototype class name", root.c_str()));
+            vconcat(parts, X);
+        }
+        else if (parser.has("features"))
+        {
+            const String path = parser.get<String>("features");
+            FileStorage fs(path, FileStorage::READ);
+            if (!fs.isOpened())
+                CV_Error(Error::StsObjectNotFound, format("cannot open features file '%s'", path.c_str()));
+            fs["features"] >> X;
+            if (X.empty())
+                CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", path.c_str()));
+            FileNode labels = fs["labels"];
+            if (!labels.isSeq() || (int)labels.size() != X.rows)
+                CV_Error(Error::StsParseError, format("%s: 'labels' must be a list of %d names or indices", path.c_str(), X.rows));
+            for (const FileNode& l : labels)
+            {
+                const int row = l.isString() ? all.indexOf((String)l) : (int)l;
+                if (row < 0 || row >= all.size())
+                    CV_Error(Error::StsParseError, format("%s: label '%s' is not a prototype class", path.c_str(),
+                                                          l.isString() ? ((String)l).c_str() : format("%d", (int)l).c_str()));
+                rowClass.push_back(row);
+            }
+        }
+        else
+            CV_Error(Error::StsBadArg, "give training data: --images, --features or --fashion-split");
+
+        // Seen classes: those with training samples, in prototype order; the others become unseen.
+        std::vector<int> seen, unseen;
+        for (int c = 0; c < all.size(); c++)
+            (std::find(rowClass.begin(), rowClass.end(), c) != rowClass.end() ? seen : unseen).push_back(c);
+        std::cout << "Training " << methodName(params.method) << " on " << X.rows << " samples of " << seen.size()
+                  << " seen classes; " << unseen.size() << " unseen classes registered\n";
+
+        double calibration = 0;
+        if (parser.has("select"))
+        {
+            // Hold back every 10th sample of each class as seen-class validation for the selection.
+            FeatureSet tr, va;
+            std::vector<Mat> trRows, vaRows;
+            std::map<int, int> count;
+            for (int i = 0; i < X.rows; i++)
+            {
+                const bool isVal = count[rowClass[i]]++ % 10 == 9;
+                (isVal ? vaRows : trRows).push_back(X.row(i));
+                (isVal ? va.label : tr.label).push_back(rowClass[i]);
+            }
+            if (vaRows.empty() || seen.size() < 6)
+                CV_Error(Error::StsBadArg, "--select needs >= 6 seen classes and >= 10 samples per class");
+            vconcat(trRows, tr.X);
+            vconcat(vaRows, va.X);
+            tr.X.convertTo(tr.X, CV_32F);
+            va.X.convertTo(va.X, CV_32F);
+            Selection sel = selectOnSeenClasses(params.method, tr, va, seen, all, 3, std::max<int>(1, (int)seen.size() / 4));
+            params = sel.params;
+            calibration = sel.calibration;
+            std::cout << format("Selected on seen classes: pseudo-unseen ZSL %.3f, pseudo-GZSL H %.3f, calibration %.4g\n",
+                                sel.validationZsl, sel.validationH, sel.calibration);
+        }
+
+        Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params, encoder);
+        zsl->setProgressCallback([](const TrainingProgress& p) {
+            Progress bar(format("epoch (loss %.4f)", p.loss), (size_t)p.epochs);
+            bar.update((size_t)p.epoch);
+        });
+        zsl->train(X, indexLabels(rowClass, seen), all.subset(seen));
+        if (!unseen.empty())
+            zsl->setUnseenClasses(all.subset(unseen));
+        zsl->setCalibration(calibration);
+        const String out = parser.get<String>("out");
+        zsl->save(out);
+        std::cout << "Saved " << out << (encoder ? " (with its backbone " + encoder->getModelPath() + ")" : String()) << "\n";
+    }
+    catch (const cv::Exception& e)
+    {
+        std::cerr << "zsl_train: " << e.what() << std::endl;
+        return 1;
+    }
+    return 0;
+}
