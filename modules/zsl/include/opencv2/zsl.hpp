@@ -18,5 +18,8 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/zero_shot_classifier.hpp"
 #include "opencv2/zsl/mat_file.hpp"
 #include "opencv2/zsl/gbu_dataset.hpp"
+#include "opencv2/zsl/word_vectors.hpp"
+#include "opencv2/zsl/gallery_index.hpp"
+#include "opencv2/zsl/open_vocabulary.hpp"
 
 #endif
