@@ -115,11 +115,29 @@ void exactTopK(const Mat& queries, const Mat& gallery, const std::vector<float>&
 
 Mat normalizedRows(InputArray input, const char* what, int expectedCols)
 {
-    RowMatrixXf m = toEigen(input, what);
-    if (expectedCols >= 0 && m.cols() != expectedCols)
-        CV_Error(Error::StsBadSize, cv::format("%s: expected %d columns, got %d", what, expectedCols, (int)m.cols()));
-    normalizeRows(m);
-    return toMat(m);
+    Mat m = input.getMat();
+    if (m.empty())
+        CV_Error(Error::StsBadArg, cv::format("%s: empty matrix", what));
+    if (m.dims > 2 || m.channels() != 1)
+        CV_Error(Error::StsBadArg, cv::format("%s: expected a 2-D single-channel matrix", what));
+    if (expectedCols >= 0 && m.cols != expectedCols)
+        CV_Error(Error::StsBadSize, cv::format("%s: expected %d columns, got %d", what, expectedCols, m.cols));
+    checkFinite(m, what);
+    // One copy (galleries can be millions of rows): convert, then normalise in place.
+    Mat out;
+    m.convertTo(out, CV_32F);
+    if (!out.isContinuous())
+        out = out.clone();
+    Eigen::Map<RowMatrixXf> e(out.ptr<float>(), out.rows, out.cols);
+    cv::parallel_for_(Range(0, out.rows), [&](const Range& r) {
+        for (int i = r.start; i < r.end; i++)
+        {
+            const float n = e.row(i).norm();
+            if (n > 0)
+                e.row(i) /= n;
+        }
+    });
+    return out;
 }
 
 }}} // namespace cv::zsl::detail

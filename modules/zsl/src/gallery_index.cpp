@@ -39,7 +39,7 @@ struct Header
 
 struct AnnHeader
 {
-    int32_t algorithm, trees, branching, kmeansIterations, checks, seed;
+    int32_t algorithm, trees, branching, kmeansIterations, checks, seed, pcaDims, rerank;
     uint64_t bytes;
     uint32_t crc, reserved;
 };
@@ -82,6 +82,10 @@ void checkAnnParams(const GalleryANNParams& p)
         CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: kmeansIterations must be >= 1, got %d", p.kmeansIterations));
     if (p.checks < 1)
         CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: checks must be >= 1, got %d", p.checks));
+    if (p.pcaDims < 0 || p.pcaDims > (int)kMaxDims)
+        CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: pcaDims must be in [0, %d], got %d", (int)kMaxDims, p.pcaDims));
+    if (p.rerank < 1 || p.rerank > 1000)
+        CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: rerank must be in [1, 1000], got %d", p.rerank));
 }
 
 class GalleryIndexImpl CV_FINAL : public GalleryIndex
@@ -139,6 +143,7 @@ public:
 #ifdef HAVE_OPENCV_FLANN
         ann_.reset(); // it points into the old vectors
 #endif
+        projected_.release();
     }
 
     void buildApproximate(const GalleryANNParams& params) CV_OVERRIDE
@@ -146,6 +151,7 @@ public:
         checkAnnParams(params);
 #ifdef HAVE_OPENCV_FLANN
         ann_.reset();
+        fitProjection(params.pcaDims);
         cvflann::seed_random((unsigned)params.seed); // FLANN draws from std::rand()
         std::unique_ptr<FlannIndex> index(new FlannIndex(flannMatrix(), flannParams(params)));
         index->buildIndex();
@@ -180,26 +186,44 @@ public:
 #ifdef HAVE_OPENCV_FLANN
         if (!ann_)
             CV_Error(Error::StsError, "GalleryIndex::search: SEARCH_APPROXIMATE needs buildApproximate() (or a saved index with one)");
-        idx.create(q.rows, k, CV_32S);
-        sim.create(q.rows, k, CV_32F);
+        const int kk = std::min(size(), k * annParams_.rerank);
+        Mat cidx(q.rows, kk, CV_32S), cdist(q.rows, kk, CV_32F);
+        const Mat pq = project(q);
         cvflann::SearchParams sp(annParams_.checks);
         // FLANN searches keep their state on the stack: queries spread over threads safely.
         cv::parallel_for_(Range(0, q.rows), [&](const Range& r) {
             const int n = r.end - r.start;
-            cvflann::Matrix<float> qm(const_cast<float*>(q.ptr<float>(r.start)), n, q.cols);
-            cvflann::Matrix<int> im(idx.ptr<int>(r.start), n, k);
-            cvflann::Matrix<float> dm(sim.ptr<float>(r.start), n, k);
-            ann_->knnSearch(qm, im, dm, k, sp);
+            cvflann::Matrix<float> qm(const_cast<float*>(pq.ptr<float>(r.start)), n, pq.cols);
+            cvflann::Matrix<int> im(cidx.ptr<int>(r.start), n, kk);
+            cvflann::Matrix<float> dm(cdist.ptr<float>(r.start), n, kk);
+            ann_->knnSearch(qm, im, dm, kk, sp);
         });
-        // Squared L2 between unit vectors: |a-b|^2 = 2 - 2 cos.
-        sim.convertTo(sim, CV_32F, -0.5, 1.0);
-        for (int i = 0; i < q.rows; i++)
-            for (int j = 0; j < k; j++)
-                if (idx.at<int>(i, j) < 0 || idx.at<int>(i, j) >= size())
+        // Exact cosines of the candidates on the full vectors, best k kept (ties: lower row).
+        idx.create(q.rows, k, CV_32S);
+        sim.create(q.rows, k, CV_32F);
+        cv::parallel_for_(Range(0, q.rows), [&](const Range& r) {
+            std::vector<std::pair<float, int>> cand;
+            for (int i = r.start; i < r.end; i++)
+            {
+                cand.clear();
+                const Eigen::Map<const Eigen::VectorXf> qv(q.ptr<float>(i), q.cols);
+                for (int j = 0; j < kk; j++)
                 {
-                    idx.at<int>(i, j) = -1; // fewer than k candidates reached within `checks`
-                    sim.at<float>(i, j) = -FLT_MAX;
+                    const int c = cidx.at<int>(i, j);
+                    if (c >= 0 && c < size())
+                        cand.emplace_back(-Eigen::Map<const Eigen::VectorXf>(vectors_.ptr<float>(c), q.cols).dot(qv), c);
                 }
+                std::sort(cand.begin(), cand.end());
+                cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+                for (int j = 0; j < k; j++)
+                {
+                    // Fewer than k candidates reached within `checks`: -1 / -FLT_MAX.
+                    const bool ok = j < (int)cand.size();
+                    idx.at<int>(i, j) = ok ? cand[j].second : -1;
+                    sim.at<float>(i, j) = ok ? -cand[j].first : -FLT_MAX;
+                }
+            }
+        });
 #else
         CV_UNUSED(q); CV_UNUSED(k); CV_UNUSED(idx); CV_UNUSED(sim);
         CV_Error(Error::StsNotImplemented, "GalleryIndex::search: opencv_zsl was built without opencv_flann");
@@ -242,6 +266,9 @@ public:
                 FILE* mf = open_memstream(&mem, &memSize);
                 if (!mf)
                     CV_Error(Error::StsError, "GalleryIndex::save: open_memstream failed");
+                // Blob: PCA mean and basis (when projecting), then FLANN's serialisation.
+                std::fwrite(pcaMean_.data, 1, pcaMean_.total() * sizeof(float), mf);
+                std::fwrite(pcaBasis_.data, 1, pcaBasis_.total() * sizeof(float), mf);
                 ann_->saveIndex(mf);
                 std::fclose(mf);
                 std::unique_ptr<char, void (*)(void*)> memGuard(mem, &std::free);
@@ -249,6 +276,7 @@ public:
                 std::memset(&a, 0, sizeof(a));
                 a.algorithm = annParams_.algorithm; a.trees = annParams_.trees; a.branching = annParams_.branching;
                 a.kmeansIterations = annParams_.kmeansIterations; a.checks = annParams_.checks; a.seed = annParams_.seed;
+                a.pcaDims = pcaBasis_.rows; a.rerank = annParams_.rerank;
                 a.bytes = memSize;
                 a.crc = crcOf(mem, memSize);
                 ok = std::fwrite(&a, sizeof(a), 1, f) == 1 && std::fwrite(mem, 1, memSize, f) == memSize;
@@ -319,14 +347,30 @@ public:
             GalleryANNParams params;
             params.algorithm = a.algorithm; params.trees = a.trees; params.branching = a.branching;
             params.kmeansIterations = a.kmeansIterations; params.checks = a.checks; params.seed = a.seed;
+            params.pcaDims = a.pcaDims; params.rerank = a.rerank;
             checkAnnParams(params);
+            if (params.pcaDims >= (int)h.cols)
+                bad(cv::format("ANN projection of %d dims for %llu-d vectors", params.pcaDims, (unsigned long long)h.cols));
             const long pos = std::ftell(f);
             if (a.bytes > fileSize || (uint64_t)pos + a.bytes + 8 > fileSize)
                 bad("ANN section larger than the file");
             std::vector<char> mem(a.bytes);
             if (std::fread(mem.data(), 1, mem.size(), f) != mem.size() || crcOf(mem.data(), mem.size()) != a.crc)
                 bad("ANN section truncated or corrupt");
-            FILE* mf = fmemopen(mem.data(), mem.size(), "rb");
+            const size_t pcaBytes = params.pcaDims > 0 ? (size_t)(params.pcaDims + 1) * h.cols * sizeof(float) : 0;
+            if (pcaBytes >= mem.size())
+                bad("ANN section shorter than its projection");
+            pcaMean_.release();
+            pcaBasis_.release();
+            if (params.pcaDims > 0)
+            {
+                pcaMean_.create(1, (int)h.cols, CV_32F);
+                pcaBasis_.create(params.pcaDims, (int)h.cols, CV_32F);
+                std::memcpy(pcaMean_.data, mem.data(), h.cols * sizeof(float));
+                std::memcpy(pcaBasis_.data, mem.data() + h.cols * sizeof(float), pcaBytes - h.cols * sizeof(float));
+            }
+            projected_ = project(vectors_);
+            FILE* mf = fmemopen(mem.data() + pcaBytes, mem.size() - pcaBytes, "rb");
             if (!mf)
                 bad("fmemopen failed");
             std::unique_ptr<FILE, int (*)(FILE*)> mguard(mf, &std::fclose);
@@ -347,13 +391,51 @@ public:
     }
 
 private:
+    /** PCA on a deterministic sample of rows (all rows up to 50000): basis of `dims` components. */
+    void fitProjection(int dims)
+    {
+        pcaMean_.release();
+        pcaBasis_.release();
+        if (dims > 0 && dims < this->dims())
+        {
+            const int step = std::max(1, size() / 50000);
+            Mat sample;
+            for (int i = 0; i < size(); i += step)
+                sample.push_back(vectors_.row(i));
+            cv::PCA pca(sample, noArray(), cv::PCA::DATA_AS_ROW, dims);
+            pca.mean.convertTo(pcaMean_, CV_32F);
+            pca.eigenvectors.convertTo(pcaBasis_, CV_32F);
+        }
+        projected_ = project(vectors_);
+    }
+
+    /** Rows projected on the PCA basis ((x - mean) B^T), or `m` itself without a projection. */
+    Mat project(const Mat& m) const
+    {
+        if (pcaBasis_.empty())
+            return m;
+        Mat out(m.rows, pcaBasis_.rows, CV_32F);
+        const detail::ConstRowMapXf B = detail::viewEigen(pcaBasis_);
+        const Eigen::Map<const Eigen::RowVectorXf> mu(pcaMean_.ptr<float>(), pcaMean_.cols);
+        cv::parallel_for_(Range(0, (m.rows + 4095) / 4096), [&](const Range& r) {
+            for (int b = r.start; b < r.end; b++)
+            {
+                const int r0 = b * 4096, n = std::min(4096, m.rows - r0);
+                Eigen::Map<detail::RowMatrixXf> o(out.ptr<float>(r0), n, out.cols);
+                o.noalias() = (detail::ConstRowMapXf(m.ptr<float>(r0), n, m.cols).rowwise() - mu) * B.transpose();
+            }
+        });
+        return out;
+    }
+
 #ifdef HAVE_OPENCV_FLANN
     cvflann::Matrix<float> flannMatrix() const
     {
-        return cvflann::Matrix<float>(const_cast<float*>(vectors_.ptr<float>()), vectors_.rows, vectors_.cols);
+        return cvflann::Matrix<float>(const_cast<float*>(projected_.ptr<float>()), projected_.rows, projected_.cols);
     }
     std::unique_ptr<FlannIndex> ann_;
 #endif
+    Mat pcaMean_, pcaBasis_, projected_;
     Mat vectors_;
     std::vector<String> ids_;
     GalleryANNParams annParams_;

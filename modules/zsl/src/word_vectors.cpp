@@ -284,9 +284,10 @@ public:
 
     void run()
     {
-        FileReader in(path_, (size_t)32 << 20);
+        const size_t block = (size_t)16 << 20;
+        FileReader in(path_, block);
         std::vector<char> buf;
-        buf.reserve(((size_t)32 << 20) + 4096);
+        buf.reserve(2 * block); // the carried tail line + one block: no reallocation in steady state
         size_t start = 0; // first unprocessed byte of buf
         bool eof = false;
         while (true)

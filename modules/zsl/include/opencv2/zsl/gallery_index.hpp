@@ -15,7 +15,7 @@ namespace zsl {
 struct CV_EXPORTS_W_SIMPLE GalleryANNParams
 {
     //! Search structure (see GalleryIndex::ANNAlgorithm).
-    CV_PROP_RW int algorithm = 1;
+    CV_PROP_RW int algorithm = 0;
     CV_PROP_RW int trees = 4;         //!< randomized kd-trees (ANN_KDTREE)
     CV_PROP_RW int branching = 32;    //!< children per node (ANN_KMEANS)
     CV_PROP_RW int kmeansIterations = 7; //!< k-means iterations per node (ANN_KMEANS)
@@ -23,6 +23,13 @@ struct CV_EXPORTS_W_SIMPLE GalleryANNParams
         changed after building with GalleryIndex::setChecks(). */
     CV_PROP_RW int checks = 512;
     CV_PROP_RW int seed = 0;          //!< random seed of the build (deterministic for a fixed seed)
+    /** FLANN indexes the vectors projected on this many principal components (0, or >= the dimension:
+        no projection). kd-trees split along coordinate axes: on PCA axes they find neighbours with
+        far fewer checks, and 32 components hold most of the variance of typical embeddings. */
+    CV_PROP_RW int pcaDims = 32;
+    /** rerank * k candidates of the approximate search are re-scored exactly (full vectors) and the
+        best k kept; 1: FLANN's order as is. */
+    CV_PROP_RW int rerank = 4;
 };
 
 /** @brief A searchable set of feature vectors (images of a gallery, word embeddings of images, ...)
@@ -30,8 +37,9 @@ under cosine similarity.
 
 Rows are L2-normalised once when added. Search is exact (batched matrix products over blocks of
 the gallery, in parallel) or approximate through OpenCV's FLANN (randomized kd-trees or
-hierarchical k-means on the normalised vectors, where the L2 order equals the cosine order), for
-galleries of millions of vectors.
+hierarchical k-means on the normalised vectors, where the L2 order equals the cosine order,
+optionally projected on their principal components, with an exact re-ranking of the candidates),
+for galleries of millions of vectors.
 
 It serves the three open-vocabulary queries of the module (see predictWords / searchByWords in
 opencv2/zsl/open_vocabulary.hpp): image -> similar gallery images (a gallery of visual features),
