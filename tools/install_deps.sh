@@ -8,6 +8,8 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config
   libopencv-dev libopencv-contrib-dev libeigen3-dev libboost-json1.81-dev zlib1g-dev libgtest-dev
+  # word vectors and gallery search (tools/make_word_vectors.sh, GalleryIndex's FLANN)
+  libopencv-flann-dev fasttext dict-gcide wordnet
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

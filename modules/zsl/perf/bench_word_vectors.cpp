@@ -179,7 +179,7 @@ void benchLoad(const std::string& path, int words, int dim)
     std::cout << cv::format("peer std::ifstream >> float  : %.1f MB/s (first %d lines)", peer, peerLines) << std::endl;
 }
 
-void benchSearch(int n, int dim, int nq)
+void benchSearch(int n, int dim, int nq, const std::vector<int>& algorithms)
 {
     std::cout << "\n== gallery of " << n << " x " << dim << " (embedding-like clusters), " << nq << " queries ==" << std::endl;
     double t0 = now();
@@ -239,14 +239,15 @@ void benchSearch(int n, int dim, int nq)
                                 pq, tp * 1e3 / pq, agree, pq) << std::endl;
     }
 
-    for (int algorithm : {GalleryIndex::ANN_KDTREE, GalleryIndex::ANN_KMEANS})
+    for (int algorithm : algorithms)
     {
         GalleryANNParams p;
         p.algorithm = algorithm;
         t0 = now();
         const long rss0 = procStatus("VmRSS");
         g->buildApproximate(p);
-        std::cout << cv::format("\nFLANN %s build: %.1f s, RSS +%.0f MB", algorithm == GalleryIndex::ANN_KDTREE ? "kd-trees(4)" : "k-means(32)",
+        std::cout << cv::format("\nFLANN %s on %d PCA dims, rerank x%d: build %.1f s, RSS +%.0f MB",
+                                algorithm == GalleryIndex::ANN_KDTREE ? "kd-trees(4)" : "k-means(32)", p.pcaDims, p.rerank,
                                 now() - t0, (procStatus("VmRSS") - rss0) / 1e3) << std::endl;
         for (int checks : {32, 64, 128, 256, 512, 1024, 2048})
         {
@@ -276,7 +277,8 @@ int main(int argc, char** argv)
         "{queries   | 256    | queries (one batch)}"
         "{file      | /tmp/zsl_bench_1M_300.vec | generated text file (kept for re-runs; not in git)}"
         "{skip-load |        | skip the loading benchmark}"
-        "{skip-search |      | skip the search benchmark}";
+        "{skip-search |      | skip the search benchmark}"
+        "{ann       | kdtree | FLANN structures to measure: kdtree, kmeans or kdtree,kmeans (k-means builds are slow)}";
     CommandLineParser parser(argc, argv, keys);
     parser.about("opencv_zsl word-vector and gallery-search benchmark");
     if (parser.has("help"))
@@ -290,7 +292,13 @@ int main(int argc, char** argv)
         if (!parser.has("skip-load"))
             benchLoad(parser.get<String>("file"), parser.get<int>("words"), parser.get<int>("dim"));
         if (!parser.has("skip-search"))
-            benchSearch(parser.get<int>("gallery"), parser.get<int>("dim"), parser.get<int>("queries"));
+        {
+            std::vector<int> algorithms;
+            const String ann = parser.get<String>("ann");
+            if (ann.find("kdtree") != String::npos) algorithms.push_back(GalleryIndex::ANN_KDTREE);
+            if (ann.find("kmeans") != String::npos) algorithms.push_back(GalleryIndex::ANN_KMEANS);
+            benchSearch(parser.get<int>("gallery"), parser.get<int>("dim"), parser.get<int>("queries"), algorithms);
+        }
     }
     catch (const cv::Exception& e)
     {
