@@ -75,21 +75,24 @@ PY
 wc -w "$WORK/corpus.txt"
 
 echo "[2/4] fasttext skipgram dim=$DIM epochs=$EPOCHS threads=$THREADS"
-# Small bucket table: the .bin stays ~100 MB instead of 800 MB; subwords still cover rare words.
+# No subwords (-maxn 0): on a corpus this small, character n-grams dominate and make neighbours
+# orthographic (zebra ~ zebrawood, sneaker ~ squeaker); whole-word vectors give semantic ones.
 fasttext skipgram -input "$WORK/corpus.txt" -output "$WORK/dict_fasttext_${DIM}d" \
-  -dim "$DIM" -epoch "$EPOCHS" -minCount 3 -ws 5 -neg 5 -minn 3 -maxn 6 -bucket 200000 \
+  -dim "$DIM" -epoch "$EPOCHS" -minCount 3 -ws 5 -neg 5 -minn 0 -maxn 0 -bucket 0 \
   -thread "$THREADS" -verbose 1
 ls -l "$WORK/dict_fasttext_${DIM}d.vec"
 
 echo "[3/4] subset -> $OUT"
-# Every word of the class/attribute names (split on + _ space, lower case), vectors from the model
-# (subword-composed for any word the corpus lacks, so that the subset has no holes).
+# Every word of the class/attribute names (split on + _ space, lower case) that the model knows;
+# words it lacks (fastText prints zeros for them) are listed in subset_missing.txt.
 grep -v '^#' "$WORDS" | tr '+_ ' '\n\n\n' | tr 'A-Z' 'a-z' | grep -v '^$' | sort -u > "$WORK/subset_vocab.txt"
-fasttext print-word-vectors "$WORK/dict_fasttext_${DIM}d.bin" < "$WORK/subset_vocab.txt" > "$WORK/subset_body.txt"
+fasttext print-word-vectors "$WORK/dict_fasttext_${DIM}d.bin" < "$WORK/subset_vocab.txt" > "$WORK/subset_all.txt"
+awk '{z=1; for (i=2;i<=NF;i++) if ($i+0 != 0) z=0; if (z) print $1 > "/dev/stderr"; else print}' \
+  "$WORK/subset_all.txt" > "$WORK/subset_body.txt" 2> "$ROOT/data/wordvec/subset_missing.txt"
 { echo "$(wc -l < "$WORK/subset_body.txt") $DIM"; cat "$WORK/subset_body.txt"; } > "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 ls -l "$OUT"
 
 echo "[4/4] nearest neighbours (full vocabulary)"
-printf 'zebra\nsneaker\nhorse\nwhale\nstripes\ndress\n' | fasttext nn "$WORK/dict_fasttext_${DIM}d.bin" 8 2>/dev/null \
+printf 'zebra\nsneaker\nhorse\nwhale\nstripes\ndress\ndolphin\ntiger\n' | fasttext nn "$WORK/dict_fasttext_${DIM}d.bin" 8 2>/dev/null \
   | sed 's/Query word? /\n/g' | tee "$WORK/neighbours.txt"
