@@ -170,6 +170,7 @@ TEST(ZSL_GalleryIndex, save_load_round_trip)
 #ifdef HAVE_OPENCV_FLANN
     GalleryANNParams p;
     p.checks = 64;
+    p.pcaDims = 6; // exercise the saved projection too
     index->buildApproximate(p);
 #endif
     index->save(dir + "/ann.zslidx");
