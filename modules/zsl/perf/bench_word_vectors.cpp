@@ -190,7 +190,7 @@ void benchLoad(const std::string& path, int words, int dim)
     std::cout << cv::format("peer std::ifstream >> float  : %.1f MB per CPU-second (first %d lines)", peer, peerLines) << std::endl;
 }
 
-void benchSearch(int n, int dim, int nq, const std::vector<int>& algorithms)
+void benchSearch(int n, int dim, int nq, const std::vector<int>& algorithms, int rerank, int pcaDims)
 {
     std::cout << "\n== gallery of " << n << " x " << dim << " (embedding-like clusters), " << nq << " queries ==" << std::endl;
     double t0 = now();
@@ -255,6 +255,8 @@ void benchSearch(int n, int dim, int nq, const std::vector<int>& algorithms)
     {
         GalleryANNParams p;
         p.algorithm = algorithm;
+        p.rerank = rerank;
+        p.pcaDims = pcaDims;
         t0 = now();
         const long rss0 = procStatus("VmRSS");
         g->buildApproximate(p);
@@ -291,6 +293,8 @@ int main(int argc, char** argv)
         "{file      | /tmp/zsl_bench_1M_300.vec | generated text file (kept for re-runs; not in git)}"
         "{skip-load |        | skip the loading benchmark}"
         "{skip-search |      | skip the search benchmark}"
+        "{rerank    | 4      | GalleryANNParams::rerank}"
+        "{pca       | 32     | GalleryANNParams::pcaDims}"
         "{ann       | kdtree | FLANN structures to measure: kdtree, kmeans or kdtree,kmeans (k-means builds are slow)}";
     CommandLineParser parser(argc, argv, keys);
     parser.about("opencv_zsl word-vector and gallery-search benchmark");
@@ -310,7 +314,8 @@ int main(int argc, char** argv)
             const String ann = parser.get<String>("ann");
             if (ann.find("kdtree") != String::npos) algorithms.push_back(GalleryIndex::ANN_KDTREE);
             if (ann.find("kmeans") != String::npos) algorithms.push_back(GalleryIndex::ANN_KMEANS);
-            benchSearch(parser.get<int>("gallery"), parser.get<int>("dim"), parser.get<int>("queries"), algorithms);
+            benchSearch(parser.get<int>("gallery"), parser.get<int>("dim"), parser.get<int>("queries"), algorithms,
+                        parser.get<int>("rerank"), parser.get<int>("pca"));
         }
     }
     catch (const cv::Exception& e)
