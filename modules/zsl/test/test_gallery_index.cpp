@@ -126,6 +126,7 @@ TEST(ZSL_GalleryIndex, approximate_recall_at_10)
     {
         GalleryANNParams p;
         p.algorithm = algorithm;
+        p.checks = 128; // well below the default, so that the threshold means something at this size
         index->buildApproximate(p);
         ASSERT_TRUE(index->hasApproximate());
         Mat approx, asim;
