@@ -14,10 +14,10 @@ PACKAGES=(
   nodejs npm
   # EIGEN_USE_BLAS backend (ZSL_USE_BLAS, on by default)
   libopenblas-dev
-  # benchmarks: PyTorch peer of perf/bench_trainable (tools/bench_torch_mlp.py)
-  python3-torch
   # real images for the zero-shot samples and the Fashion-MNIST backbones (tools/train_fashion_backbone.py)
   dataset-fashion-mnist
+  # word vectors and gallery search (tools/make_word_vectors.sh, GalleryIndex's FLANN)
+  libopencv-flann-dev fasttext dict-gcide wordnet
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -21,4 +21,8 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/model_selection.hpp"
 #include "opencv2/zsl/conse.hpp"
 
+#include "opencv2/zsl/word_vectors.hpp"
+#include "opencv2/zsl/gallery_index.hpp"
+#include "opencv2/zsl/open_vocabulary.hpp"
+
 #endif

@@ -1,0 +1,132 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#ifndef OPENCV_ZSL_GALLERY_INDEX_HPP
+#define OPENCV_ZSL_GALLERY_INDEX_HPP
+
+#include <opencv2/core.hpp>
+#include "opencv2/zsl/visual_encoder.hpp"
+
+namespace cv {
+namespace zsl {
+
+//! @addtogroup zsl
+//! @{
+
+/** @brief Parameters of the approximate (FLANN) search structure of a GalleryIndex. */
+struct CV_EXPORTS_W_SIMPLE GalleryANNParams
+{
+    //! Search structure (see GalleryIndex::ANNAlgorithm).
+    CV_PROP_RW int algorithm = 0;
+    CV_PROP_RW int trees = 4;         //!< randomized kd-trees (ANN_KDTREE)
+    CV_PROP_RW int branching = 32;    //!< children per node (ANN_KMEANS)
+    CV_PROP_RW int kmeansIterations = 7; //!< k-means iterations per node (ANN_KMEANS)
+    /** Leaves (kd-trees) or points (k-means) examined per query: the speed/recall knob; can be
+        changed after building with GalleryIndex::setChecks(). The default gives recall@10 ~0.97 on
+        2M x 300 embedding-like vectors (doc/benchmarks.md). */
+    CV_PROP_RW int checks = 2048;
+    CV_PROP_RW int seed = 0;          //!< random seed of the build (deterministic for a fixed seed)
+    /** FLANN indexes the vectors projected on this many principal components (0, or >= the dimension:
+        no projection). kd-trees split along coordinate axes: on PCA axes they find neighbours with
+        far fewer checks, and 32 components hold most of the variance of typical embeddings. */
+    CV_PROP_RW int pcaDims = 32;
+    /** rerank * k candidates of the approximate search are re-scored exactly (full vectors) and the
+        best k kept; 1: FLANN's order as is. */
+    CV_PROP_RW int rerank = 10;
+};
+
+/** @brief A searchable set of feature vectors (images of a gallery, word embeddings of images, ...)
+under cosine similarity.
+
+Rows are L2-normalised once when added. Search is exact (batched matrix products over blocks of
+the gallery, in parallel) or approximate through OpenCV's FLANN (randomized kd-trees or
+hierarchical k-means on the normalised vectors, where the L2 order equals the cosine order,
+optionally projected on their principal components, with an exact re-ranking of the candidates),
+for galleries of millions of vectors.
+
+It serves the three open-vocabulary queries of the module (see predictWords / searchByWords in
+opencv2/zsl/open_vocabulary.hpp): image -> similar gallery images (a gallery of visual features),
+words -> images (a gallery of semantic embeddings predicted by a ZeroShotClassifier).
+@code
+    Ptr<cv::zsl::GalleryIndex> gallery = cv::zsl::GalleryIndex::create(features, imagePaths);
+    gallery->buildApproximate();                       // optional, for >= 100k vectors
+    Mat idx, sim;
+    gallery->search(queryFeatures, 10, idx, sim, cv::zsl::GalleryIndex::SEARCH_APPROXIMATE);
+    gallery->save("gallery.zslidx");
+@endcode
+*/
+class CV_EXPORTS_W GalleryIndex
+{
+public:
+    virtual ~GalleryIndex();
+
+    //! How search() finds neighbours.
+    enum SearchMode
+    {
+        SEARCH_EXACT = 0,      //!< brute force, exact
+        SEARCH_APPROXIMATE = 1 //!< through the FLANN structure (buildApproximate() first)
+    };
+    //! FLANN structure built by buildApproximate().
+    enum ANNAlgorithm
+    {
+        ANN_KDTREE = 0, //!< randomized kd-trees (Silpa-Anan & Hartley 2008)
+        ANN_KMEANS = 1  //!< hierarchical k-means tree (Muja & Lowe 2009)
+    };
+
+    /** @brief Creates an index over feature vectors.
+    @param features N x D matrix (any float or integer depth), finite values, one item per row.
+    @param ids optional names of the items (file names, say); empty: "0", "1", ...
+    */
+    CV_WRAP static Ptr<GalleryIndex> create(InputArray features, const std::vector<String>& ids = std::vector<String>());
+
+    /** @brief Creates an index over images through a visual encoder (features of encoder->encode()). */
+    CV_WRAP static Ptr<GalleryIndex> createFromImages(const Ptr<VisualEncoder>& encoder, InputArrayOfArrays images,
+                                                      const std::vector<String>& ids = std::vector<String>());
+
+    /** @brief Loads an index written by save().
+    @throws cv::Exception on a missing, foreign, truncated or inconsistent file (checked before allocating).
+    */
+    CV_WRAP static Ptr<GalleryIndex> load(const String& filename);
+
+    /** @brief Writes the index (ids, normalised vectors and the FLANN structure when built) in a compact
+    binary form with a versioned header, atomically (temporary file + rename). */
+    CV_WRAP virtual void save(const String& filename) const = 0;
+
+    /** @brief Appends items; an approximate structure, if any, is dropped (call buildApproximate() again). */
+    CV_WRAP virtual void add(InputArray features, const std::vector<String>& ids = std::vector<String>()) = 0;
+
+    /** @brief Builds the approximate search structure (replaces any previous one). */
+    CV_WRAP virtual void buildApproximate(const GalleryANNParams& params = GalleryANNParams()) = 0;
+    //! Whether buildApproximate() (or load()) provided an approximate structure.
+    CV_WRAP virtual bool hasApproximate() const = 0;
+    //! Changes the number of checks of approximate searches (more: higher recall, slower).
+    CV_WRAP virtual void setChecks(int checks) = 0;
+    CV_WRAP virtual GalleryANNParams getANNParams() const = 0;
+
+    /** @brief The k most similar items (cosine) of each query, best first.
+    @param queries Q x D matrix (one query per row; normalised internally).
+    @param k neighbours per query (clamped to size()).
+    @param indices Q x k CV_32S item rows.
+    @param similarities Q x k CV_32F cosine similarities.
+    @param mode SearchMode.
+    */
+    CV_WRAP virtual void search(InputArray queries, int k, OutputArray indices, OutputArray similarities,
+                                int mode = SEARCH_EXACT) const = 0;
+
+    //! Number of items N.
+    CV_WRAP virtual int size() const = 0;
+    //! Vector dimension D.
+    CV_WRAP virtual int dims() const = 0;
+    //! Item ids in row order.
+    CV_WRAP virtual std::vector<String> getIds() const = 0;
+    //! Normalised vectors N x D CV_32F (shared data: do not modify).
+    CV_WRAP virtual Mat getVectors() const = 0;
+};
+
+/** @brief Recall@k of approximate neighbours against exact ones: the mean over queries of
+|approx_i ∩ exact_i| / k, where both are Q x k CV_32S index matrices (rows of the same gallery). */
+CV_EXPORTS_W double recallAtK(InputArray approximate, InputArray exact);
+
+//! @}
+
+}} // namespace cv::zsl
+
+#endif

@@ -1,0 +1,328 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// Benchmark (a program, not a test): word-vector loading speed and memory, gallery search latency
+// (exact and FLANN) with recall@10. Peers measured in the same run: an istream >> float parser
+// for loading, a cv::gemm + partial_sort brute force for exact search.
+//
+//   bench_word_vectors [--words=1000000] [--dim=300] [--gallery=2000000] [--queries=256]
+//                      [--file=/tmp/zsl_bench_1M_300.vec] [--skip-load] [--skip-search]
+#include <opencv2/core.hpp>
+#include <opencv2/core/utility.hpp>
+#include "opencv2/zsl.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+#include <sys/stat.h>
+#include <time.h>
+
+using namespace cv;
+using namespace cv::zsl;
+
+namespace {
+
+double now()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// CPU seconds of the whole process (all threads): on a shared machine wall time mostly measures the
+// neighbours; CPU time / 2 is what an idle 2-core machine would take.
+double cpuNow()
+{
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// kB from /proc/self/status ("VmRSS", "VmHWM").
+long procStatus(const char* key)
+{
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.compare(0, strlen(key), key) == 0 && line[strlen(key)] == ':')
+            return std::stol(line.substr(strlen(key) + 1));
+    return -1;
+}
+
+void resetPeak()
+{
+    // Linux >= 4.0: writing 5 to clear_refs resets VmHWM to the current RSS.
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+std::string loadAvg()
+{
+    std::ifstream f("/proc/loadavg");
+    std::string a, b, c;
+    f >> a >> b >> c;
+    return a + " " + b + " " + c;
+}
+
+long long fileSize(const std::string& p)
+{
+    struct stat st;
+    return stat(p.c_str(), &st) == 0 ? (long long)st.st_size : -1;
+}
+
+// fastText-like text: "count dim" header, 5 decimals per value (~8.5 bytes per value).
+void generateText(const std::string& path, int words, int dim)
+{
+    std::ofstream f(path + ".tmp", std::ios::binary);
+    f << words << " " << dim << "\n";
+    cv::RNG rng(1);
+    std::vector<float> v(dim);
+    std::string line;
+    char num[32];
+    for (int i = 0; i < words; i++)
+    {
+        line = "w" + std::to_string(i);
+        rng.fill(v, cv::RNG::NORMAL, 0, 0.3);
+        for (int j = 0; j < dim; j++)
+        {
+            auto r = std::to_chars(num, num + sizeof(num), v[j], std::chars_format::fixed, 5);
+            line += ' ';
+            line.append(num, r.ptr);
+        }
+        line += '\n';
+        f.write(line.data(), (std::streamsize)line.size());
+    }
+    f.close();
+    std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
+// Peer: the classic loader loop (std::ifstream >> word >> floats), on the first `lines` lines.
+double istreamMBps(const std::string& path, int lines, int dim)
+{
+    const double t0 = cpuNow(); // single-threaded: CPU time is its idle wall time
+    std::ifstream f(path);
+    std::string header;
+    std::getline(f, header);
+    std::string w;
+    std::vector<float> v((size_t)lines * dim);
+    long long bytes0 = (long long)f.tellg();
+    for (int i = 0; i < lines; i++)
+    {
+        f >> w;
+        for (int j = 0; j < dim; j++)
+            f >> v[(size_t)i * dim + j];
+    }
+    const long long bytes = (long long)f.tellg() - bytes0;
+    return bytes / 1e6 / (cpuNow() - t0);
+}
+
+// Embedding-like data: clusters with a low intrinsic dimension (real word/image embeddings are
+// far from isotropic; uniform random 300-d points have no meaningful neighbours).
+Mat embeddingLike(int n, int d, uint64 seed)
+{
+    const int clusters = 2000, latent = 8;
+    cv::RNG rng(seed);
+    Mat centers(clusters, d, CV_32F), bases(clusters * latent, d, CV_32F);
+    cv::RNG(12345).fill(centers, cv::RNG::NORMAL, 0, 1);
+    cv::RNG(54321).fill(bases, cv::RNG::NORMAL, 0, 0.35);
+    Mat x(n, d, CV_32F);
+    cv::parallel_for_(Range(0, n), [&](const Range& r) {
+        cv::RNG lr(seed * 1000003 + (uint64)r.start);
+        std::vector<float> z(latent);
+        for (int i = r.start; i < r.end; i++)
+        {
+            const int c = lr.uniform(0, clusters);
+            float* row = x.ptr<float>(i);
+            lr.fill(z, cv::RNG::NORMAL, 0, 1);
+            const float* ce = centers.ptr<float>(c);
+            for (int j = 0; j < d; j++)
+                row[j] = ce[j] + (float)lr.gaussian(0.05);
+            for (int l = 0; l < latent; l++)
+            {
+                const float* b = bases.ptr<float>(c * latent + l);
+                for (int j = 0; j < d; j++)
+                    row[j] += z[l] * b[j];
+            }
+        }
+    });
+    return x;
+}
+
+void benchLoad(const std::string& path, int words, int dim)
+{
+    if (fileSize(path) <= 0)
+    {
+        std::cout << "generating " << path << " (" << words << " x " << dim << ") ..." << std::endl;
+        generateText(path, words, dim);
+    }
+    const double mb = fileSize(path) / 1e6;
+    const double raw = (double)words * dim * 4 / 1e6;
+    std::cout << "\n== loading " << path << ": " << mb << " MB text, raw floats " << raw << " MB ==" << std::endl;
+
+    const long rss0 = procStatus("VmRSS");
+    resetPeak();
+    double t0 = now();
+    double c0 = cpuNow();
+    Ptr<WordVectors> wv = WordVectors::load(path);
+    double t = now() - t0, ct = cpuNow() - c0;
+    const long hwm = procStatus("VmHWM");
+    std::cout << cv::format("WordVectors::load (full)   : %.2f s, %.0f MB/s (%.0f MB per CPU-second), %d x %d, peak RSS growth %.0f MB = %.3f x raw",
+                            t, mb / t, mb / ct, wv->size(), wv->dims(), (hwm - rss0) / 1e3, (hwm - rss0) / 1e3 / raw) << std::endl;
+    wv.release();
+
+    std::vector<String> vocab;
+    for (int i = 0; i < words; i += std::max(1, words / 1000))
+        vocab.push_back("w" + std::to_string(i));
+    WordVectorsLoadOptions o;
+    o.vocabulary = vocab;
+    const long rss1 = procStatus("VmRSS");
+    resetPeak();
+    t0 = now();
+    wv = WordVectors::load(path, o);
+    t = now() - t0;
+    const long hwm1 = procStatus("VmHWM");
+    std::cout << cv::format("WordVectors::load (%zu words kept): %.2f s, %.0f MB/s, peak RSS growth %.1f MB (kept floats %.1f MB)",
+                            vocab.size(), t, mb / t, (hwm1 - rss1) / 1e3, wv->size() * (double)dim * 4 / 1e6) << std::endl;
+    wv.release();
+
+    const int peerLines = std::min(words, 50000);
+    const double peer = istreamMBps(path, peerLines, dim);
+    std::cout << cv::format("peer std::ifstream >> float  : %.1f MB per CPU-second (first %d lines)", peer, peerLines) << std::endl;
+}
+
+void benchSearch(int n, int dim, int nq, const std::vector<int>& algorithms, int rerank, int pcaDims)
+{
+    std::cout << "\n== gallery of " << n << " x " << dim << " (embedding-like clusters), " << nq << " queries ==" << std::endl;
+    double t0 = now();
+    Ptr<GalleryIndex> g;
+    {
+        Mat x = embeddingLike(n, dim, 1);
+        std::cout << cv::format("generate: %.1f s", now() - t0) << std::endl;
+        t0 = now();
+        g = GalleryIndex::create(x);
+        std::cout << cv::format("GalleryIndex::create (normalise, one copy): %.2f s", now() - t0) << std::endl;
+    }
+    // Queries: perturbed gallery items (a new photo of a known kind of thing).
+    Mat q = embeddingLike(nq, dim, 2);
+
+    Mat exact, esim;
+    t0 = now();
+    const double c0 = cpuNow();
+    g->search(q, 10, exact, esim);
+    const double tBatch = now() - t0, cBatch = cpuNow() - c0;
+    Mat i1, s1;
+    std::vector<double> singles;
+    for (int r = 0; r < 5; r++)
+    {
+        t0 = now();
+        g->search(q.row(r), 10, i1, s1);
+        singles.push_back(now() - t0);
+    }
+    std::sort(singles.begin(), singles.end());
+    std::cout << cv::format("exact, batch of %d: %.3f s = %.2f ms/query amortised (CPU %.2f ms/query); single query (median of 5): %.1f ms",
+                            nq, tBatch, tBatch * 1e3 / nq, cBatch * 1e3 / nq, singles[2] * 1e3) << std::endl;
+
+    // Peer: cv::gemm over the whole gallery in tiles + partial_sort, on 16 queries.
+    {
+        const int pq = std::min(nq, 16), tile = 65536;
+        Mat qn = q.rowRange(0, pq).clone();
+        for (int i = 0; i < pq; i++)
+            qn.row(i) /= cv::norm(qn.row(i));
+        Mat gv = g->getVectors(), S(pq, n, CV_32F), tileS;
+        t0 = now();
+        for (int s = 0; s < n; s += tile)
+        {
+            const int e = std::min(n, s + tile);
+            cv::gemm(qn, gv.rowRange(s, e), 1.0, noArray(), 0.0, tileS, GEMM_2_T);
+            tileS.copyTo(S.colRange(s, e));
+        }
+        std::vector<int> order(n);
+        int agree = 0;
+        for (int i = 0; i < pq; i++)
+        {
+            for (int j = 0; j < n; j++) order[j] = j;
+            const float* srow = S.ptr<float>(i);
+            std::partial_sort(order.begin(), order.begin() + 10, order.end(),
+                              [&](int a, int b) { return srow[a] > srow[b] || (srow[a] == srow[b] && a < b); });
+            agree += std::equal(order.begin(), order.begin() + 10, exact.ptr<int>(i)) ? 1 : 0;
+        }
+        const double tp = now() - t0;
+        std::cout << cv::format("peer cv::gemm + partial_sort, %d queries: %.2f ms/query (same top-10 as ours: %d/%d)",
+                                pq, tp * 1e3 / pq, agree, pq) << std::endl;
+    }
+
+    for (int algorithm : algorithms)
+    {
+        GalleryANNParams p;
+        p.algorithm = algorithm;
+        p.rerank = rerank;
+        p.pcaDims = pcaDims;
+        t0 = now();
+        const long rss0 = procStatus("VmRSS");
+        g->buildApproximate(p);
+        std::cout << cv::format("\nFLANN %s on %d PCA dims, rerank x%d: build %.1f s, RSS +%.0f MB",
+                                algorithm == GalleryIndex::ANN_KDTREE ? "kd-trees(4)" : "k-means(32)", p.pcaDims, p.rerank,
+                                now() - t0, (procStatus("VmRSS") - rss0) / 1e3) << std::endl;
+        for (int checks : {32, 64, 128, 256, 512, 1024, 2048})
+        {
+            g->setChecks(checks);
+            Mat approx, asim;
+            t0 = now();
+            const double c1 = cpuNow();
+            g->search(q, 10, approx, asim, GalleryIndex::SEARCH_APPROXIMATE);
+            const double tb = now() - t0, cb = cpuNow() - c1;
+            t0 = now();
+            g->search(q.row(0), 10, i1, s1, GalleryIndex::SEARCH_APPROXIMATE);
+            const double ts = now() - t0;
+            std::cout << cv::format("  checks %5d: recall@10 %.4f, batch %.3f ms/query (CPU %.3f ms/query), single %.2f ms",
+                                    checks, recallAtK(approx, exact), tb * 1e3 / nq, cb * 1e3 / nq, ts * 1e3) << std::endl;
+        }
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const String keys =
+        "{help h    |        | print this help}"
+        "{words     | 1000000| words in the generated text file}"
+        "{dim       | 300    | vector dimension}"
+        "{gallery   | 2000000| gallery vectors for the search benchmark}"
+        "{queries   | 256    | queries (one batch)}"
+        "{file      | /tmp/zsl_bench_1M_300.vec | generated text file (kept for re-runs; not in git)}"
+        "{skip-load |        | skip the loading benchmark}"
+        "{skip-search |      | skip the search benchmark}"
+        "{rerank    | 4      | GalleryANNParams::rerank}"
+        "{pca       | 32     | GalleryANNParams::pcaDims}"
+        "{ann       | kdtree | FLANN structures to measure: kdtree, kmeans or kdtree,kmeans (k-means builds are slow)}";
+    CommandLineParser parser(argc, argv, keys);
+    parser.about("opencv_zsl word-vector and gallery-search benchmark");
+    if (parser.has("help"))
+    {
+        parser.printMessage();
+        return 0;
+    }
+    std::cout << "threads: " << cv::getNumThreads() << ", load average: " << loadAvg() << std::endl;
+    try
+    {
+        if (!parser.has("skip-load"))
+            benchLoad(parser.get<String>("file"), parser.get<int>("words"), parser.get<int>("dim"));
+        if (!parser.has("skip-search"))
+        {
+            std::vector<int> algorithms;
+            const String ann = parser.get<String>("ann");
+            if (ann.find("kdtree") != String::npos) algorithms.push_back(GalleryIndex::ANN_KDTREE);
+            if (ann.find("kmeans") != String::npos) algorithms.push_back(GalleryIndex::ANN_KMEANS);
+            benchSearch(parser.get<int>("gallery"), parser.get<int>("dim"), parser.get<int>("queries"), algorithms,
+                        parser.get<int>("rerank"), parser.get<int>("pca"));
+        }
+    }
+    catch (const cv::Exception& e)
+    {
+        std::cerr << e.what() << std::endl;
+        return 1;
+    }
+    std::cout << "\nload average at the end: " << loadAvg() << std::endl;
+    return 0;
+}
