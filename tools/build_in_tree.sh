@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Builds cv::zsl inside an OpenCV source tree, the way opencv_contrib modules are built:
+#   cmake -DOPENCV_EXTRA_MODULES_PATH=<repo>/modules <opencv-source>
+# then runs opencv_test_zsl (linked against opencv_ts) and a Python end-to-end check through cv2.zsl.
+#
+# The OpenCV source is Debian 12's own (apt-get source opencv = 4.6.0+dfsg), so nothing is fetched
+# from outside the Debian archive. The +dfsg tarball has no 3rdparty/ folder: every bundled library
+# (protobuf, libpng, openjpeg, ...) is either taken from the system or switched off below.
+#
+# Usage: tools/build_in_tree.sh [WORK_DIR]      (default /work/opencv-intree; kept outside git)
+#   STEPS="deps source configure build test"    run only some steps (default: all of them)
+#   JOBS=2 NICE=15                              parallel jobs and niceness of the compile
+#   OPENCV_OPT=-O1                              optimisation of OpenCV's modules (zsl: always -O3)
+# The first build compiles core/imgproc/imgcodecs/dnn/... (long); later runs recompile only zsl.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mkdir -p "${1:-/work/opencv-intree}" && cd "${1:-/work/opencv-intree}" && pwd)
+BUILD="$WORK/build"
+JOBS=${JOBS:-2}
+NICE=${NICE:-15}
+# OpenCV's own modules are only the platform here: -O1 roughly halves their compile time on the
+# shared 2-core machine. The zsl module and its tests keep -O3 (a CMake hook, written below).
+OPENCV_OPT=${OPENCV_OPT:--O1}
+STEPS=${STEPS:-deps source configure build test}
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+has_step() { [[ " $STEPS " == *" $1 "* ]]; }
+stamp() { echo "[build_in_tree $(date +%H:%M:%S)] $*"; }
+
+# ---------------------------------------------------------------------------------------------- deps
+if has_step deps; then
+  # apt-get source needs a deb-src entry; Debian 12 images ship only "Types: deb".
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    if ! grep -q '^Types:.*deb-src' /etc/apt/sources.list.d/debian.sources; then
+      stamp "adding deb-src to /etc/apt/sources.list.d/debian.sources"
+      $SUDO sed -i 's/^Types: deb$/Types: deb deb-src/' /etc/apt/sources.list.d/debian.sources
+    fi
+  elif ! grep -qs '^deb-src ' /etc/apt/sources.list; then
+    stamp "adding deb-src lines to /etc/apt/sources.list"
+    grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' | $SUDO tee -a /etc/apt/sources.list >/dev/null
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends \
+    dpkg-dev xz-utils cmake ninja-build g++ pkg-config \
+    python3-dev python3-numpy \
+    libeigen3-dev libboost-json1.81-dev zlib1g-dev \
+    libprotobuf-dev protobuf-compiler libpng-dev libjpeg-dev
+fi
+
+# -------------------------------------------------------------------------------------------- source
+SRC=$(ls -d "$WORK"/opencv-4.*/ 2>/dev/null | head -n1 || true)
+if has_step source && [ -z "$SRC" ]; then
+  stamp "apt-get source opencv into $WORK"
+  (cd "$WORK" && apt-get source opencv)
+  SRC=$(ls -d "$WORK"/opencv-4.*/ | head -n1)
+fi
+SRC=${SRC%/}
+[ -n "$SRC" ] && [ -f "$SRC/CMakeLists.txt" ] || { echo "no OpenCV source under $WORK (run the 'source' step)" >&2; exit 1; }
+
+# ------------------------------------------------------------------------------------------ configure
+if has_step configure; then
+  stamp "configuring $SRC -> $BUILD"
+  # OpenCV runs $OPENCV_CMAKE_HOOKS_DIR/<hook>.cmake at named points. These two run just before and
+  # after add_subdirectory(zsl), so only opencv_zsl and opencv_test_zsl get -O3.
+  mkdir -p "$WORK/cmake_hooks"
+  cat > "$WORK/cmake_hooks/PRE_MODULES_CREATE_opencv_zsl.cmake" <<'HOOK'
+set(__zsl_saved_cxx_flags_release "${CMAKE_CXX_FLAGS_RELEASE}")
+string(REGEX REPLACE "-O[0-3s]" "-O3" CMAKE_CXX_FLAGS_RELEASE "${CMAKE_CXX_FLAGS_RELEASE}")
+HOOK
+  cat > "$WORK/cmake_hooks/POST_MODULES_CREATE_opencv_zsl.cmake" <<'HOOK'
+set(CMAKE_CXX_FLAGS_RELEASE "${__zsl_saved_cxx_flags_release}")
+HOOK
+  # Modules: the ones zsl needs plus ts (tests) and python3 (bindings); BUILD_LIST pulls in their
+  # required dependencies (ts needs videoio and highgui, built here without any backend).
+  # No 3rdparty/ in the +dfsg source: protobuf comes from the system (and its .pb.cc are regenerated
+  # with the system protoc), other bundled codecs/libraries are switched off. No downloads (IPP, ADE).
+  # CPU_DISPATCH is left empty: one baseline build of each kernel is enough to prove the module and
+  # halves the time of the OpenCV part of the build.
+  cmake -S "$SRC" -B "$BUILD" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS_RELEASE="$OPENCV_OPT -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="$OPENCV_OPT -DNDEBUG" \
+    -DOPENCV_CMAKE_HOOKS_DIR="$WORK/cmake_hooks" \
+    -DBUILD_LIST=core,imgproc,imgcodecs,dnn,ts,python3,zsl \
+    -DOPENCV_EXTRA_MODULES_PATH="$REPO/modules" \
+    -DBUILD_TESTS=ON -DBUILD_PERF_TESTS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_DOCS=OFF \
+    -DBUILD_opencv_apps=OFF -DBUILD_JAVA=OFF -DBUILD_opencv_python2=OFF -DBUILD_opencv_python3=ON \
+    -DPYTHON3_EXECUTABLE=/usr/bin/python3 \
+    -DENABLE_PRECOMPILED_HEADERS=OFF -DCPU_DISPATCH= \
+    -DOPENCV_DOWNLOAD_TRIES_LIST= \
+    -DWITH_IPP=OFF -DWITH_ADE=OFF -DWITH_ITT=OFF -DWITH_CAROTENE=OFF \
+    -DWITH_PROTOBUF=ON -DBUILD_PROTOBUF=OFF -DPROTOBUF_UPDATE_FILES=ON \
+    -DWITH_EIGEN=ON -DWITH_LAPACK=OFF -DWITH_OPENCL=OFF -DWITH_VA=OFF -DWITH_VA_INTEL=OFF \
+    -DWITH_TBB=OFF -DWITH_OPENMP=OFF -DWITH_PTHREADS_PF=ON \
+    -DWITH_JASPER=OFF -DWITH_OPENJPEG=OFF -DWITH_QUIRC=OFF -DWITH_OPENEXR=OFF \
+    -DWITH_TIFF=OFF -DWITH_WEBP=OFF -DWITH_PNG=ON -DWITH_JPEG=ON \
+    -DBUILD_ZLIB=OFF -DBUILD_PNG=OFF -DBUILD_JPEG=OFF -DBUILD_TIFF=OFF -DBUILD_WEBP=OFF \
+    -DBUILD_OPENJPEG=OFF -DBUILD_JASPER=OFF -DBUILD_OPENEXR=OFF \
+    -DWITH_GTK=OFF -DWITH_QT=OFF -DWITH_OPENGL=OFF -DWITH_VTK=OFF \
+    -DWITH_FFMPEG=OFF -DWITH_GSTREAMER=OFF -DWITH_V4L=OFF -DWITH_1394=OFF -DWITH_GPHOTO2=OFF \
+    -DWITH_IMGCODEC_HDR=ON -DWITH_IMGCODEC_SUNRASTER=OFF -DWITH_IMGCODEC_PXM=ON -DWITH_IMGCODEC_PFM=OFF \
+    2>&1 | tee "$WORK/configure.log" | grep -E 'zsl|Error|error|WARNING|Python 3|numpy|To be built|Disabled' || true
+  grep -q 'Configuring done' "$WORK/configure.log" || { echo "configure failed, see $WORK/configure.log" >&2; exit 1; }
+fi
+
+# ---------------------------------------------------------------------------------------------- build
+if has_step build; then
+  stamp "building opencv_test_zsl and opencv_python3 (-j$JOBS, nice $NICE)"
+  t0=$(date +%s)
+  nice -n "$NICE" ninja -C "$BUILD" -j"$JOBS" opencv_test_zsl opencv_python3
+  stamp "build took $(( $(date +%s) - t0 )) s"
+fi
+
+# ----------------------------------------------------------------------------------------------- test
+if has_step test; then
+  # The tests must not need opencv_extra: point the data path at an empty folder.
+  EMPTY="$WORK/empty_testdata"
+  mkdir -p "$EMPTY"
+  stamp "running opencv_test_zsl"
+  OPENCV_TEST_DATA_PATH="$EMPTY" "$BUILD/bin/opencv_test_zsl" ${GTEST_ARGS:-}
+  PYDIR=$(dirname "$(ls "$BUILD"/lib/python3/cv2*.so | head -n1)")
+  stamp "python check with $PYDIR"
+  PYTHONPATH="$PYDIR" /usr/bin/python3 "$REPO/modules/zsl/misc/python/test/test_zsl.py" -v
+fi
