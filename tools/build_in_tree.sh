@@ -79,12 +79,13 @@ HOOK
 set(CMAKE_CXX_FLAGS_RELEASE "${__zsl_saved_cxx_flags_release}")
 unset(ENABLE_PRECOMPILED_HEADERS)
 HOOK
-  # Modules: the ones zsl needs plus ts (tests) and python3 (bindings); BUILD_LIST pulls in their
-  # required dependencies (ts needs videoio and highgui, built here without any backend).
+  # Modules: the ones zsl needs (flann: its optional ANN gallery index) plus ts (tests) and python3
+  # (bindings); BUILD_LIST pulls in their required dependencies (ts needs videoio and highgui, built
+  # here without any backend).
   # No 3rdparty/ in the +dfsg source: protobuf comes from the system (and its .pb.cc are regenerated
   # with the system protoc), other bundled codecs/libraries are switched off. No downloads (IPP, ADE).
-  # CPU_DISPATCH is left empty: one baseline build of each kernel is enough to prove the module and
-  # halves the time of the OpenCV part of the build.
+  # CPU_DISPATCH is left empty: one baseline (SSE3) build of each kernel is enough to prove the
+  # module and saves the AVX/AVX2/AVX512 copies of OpenCV's dispatched kernels.
   # OpenCV 4.6's GCC precompiled-header helper targets miss the Eigen include path (core's
   # private.hpp includes <Eigen/Core> when WITH_EIGEN=ON): hand it to every compile.
   EXTRA_CXX_FLAGS=""
@@ -94,7 +95,7 @@ HOOK
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CXX_FLAGS_RELEASE="$OPENCV_OPT -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="$OPENCV_OPT -DNDEBUG" \
     -DOPENCV_CMAKE_HOOKS_DIR="$WORK/cmake_hooks" \
-    -DBUILD_LIST=core,imgproc,imgcodecs,dnn,ts,python3,zsl \
+    -DBUILD_LIST=core,imgproc,imgcodecs,dnn,flann,ts,python3,zsl \
     -DOPENCV_EXTRA_MODULES_PATH="$REPO/modules" \
     -DBUILD_TESTS=ON -DBUILD_PERF_TESTS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_DOCS=OFF \
     -DBUILD_opencv_apps=OFF -DBUILD_JAVA=OFF -DBUILD_opencv_python2=OFF -DBUILD_opencv_python3=ON \
