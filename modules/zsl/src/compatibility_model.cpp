@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "compatibility_model.hpp"
+#include "storage.hpp"
 
 namespace cv {
 namespace zsl {
@@ -24,13 +25,9 @@ void writeMatrix(FileStorage& fs, const String& name, const RowMatrixXf& m)
 
 RowMatrixXf readMatrix(const FileNode& node, const String& name, int rows, int cols)
 {
-    FileNode n = node[name];
-    if (n.empty())
-        CV_Error(Error::StsParseError, cv::format("zsl model: matrix '%s' is missing", name.c_str()));
-    Mat m;
-    n >> m;
-    if (m.empty() || m.channels() != 1)
-        CV_Error(Error::StsParseError, cv::format("zsl model: '%s' is not a single-channel matrix", name.c_str()));
+    Mat m = readMatNode(node[name], "zsl model: " + name);
+    if (m.empty())
+        CV_Error(Error::StsParseError, cv::format("zsl model: '%s' is empty", name.c_str()));
     if ((rows >= 0 && m.rows != rows) || (cols >= 0 && m.cols != cols))
         CV_Error(Error::StsParseError, cv::format("zsl model: '%s' is %d x %d, expected %d x %d",
                                                   name.c_str(), m.rows, m.cols, rows, cols));

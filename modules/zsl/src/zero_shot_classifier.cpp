@@ -3,6 +3,7 @@
 #include <numeric>
 #include "compatibility_model.hpp"
 #include "atomic_file.hpp"
+#include "storage.hpp"
 
 namespace cv {
 namespace zsl {
@@ -121,8 +122,8 @@ static void checkParams(const ZeroShotClassifier::Params& p)
     if (!(p.dropout >= 0 && p.dropout < 1) || !(p.validationFraction >= 0 && p.validationFraction < 1))
         CV_Error(Error::StsOutOfRange, "zsl: dropout and validationFraction must be in [0, 1)");
     for (int h : p.hiddenSizes)
-        if (h < 1)
-            CV_Error(Error::StsOutOfRange, cv::format("zsl: hidden layer width %d must be positive", h));
+        if (h < 1 || h > 65536) // the bound keeps a hostile model file from requesting huge layers
+            CV_Error(Error::StsOutOfRange, cv::format("zsl: hidden layer width %d must be in [1, 65536]", h));
 }
 
 class ZeroShotClassifierImpl CV_FINAL : public ZeroShotClassifier
@@ -376,10 +377,10 @@ public:
         node["calibration"] >> calibration;
         ClassPrototypes seen, unseen;
         node["seen_names"] >> seen.names;
-        node["seen_vectors"] >> seen.vectors;
+        seen.vectors = readMatNode(node["seen_vectors"], "zsl model: seen_vectors");
         node["unseen_names"] >> unseen.names;
         if (!unseen.names.empty())
-            node["unseen_vectors"] >> unseen.vectors;
+            unseen.vectors = readMatNode(node["unseen_vectors"], "zsl model: unseen_vectors");
         seen.validate();
         if (!unseen.names.empty())
             unseen.validate();
@@ -498,29 +499,29 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::create(const Params& params, const P
 
 Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename)
 {
-    FileStorage fs;
+    Ptr<ZeroShotClassifierImpl> zsl = makePtr<ZeroShotClassifierImpl>(Params());
+    // OpenCV's parsers can throw std::exception (length_error, bad_alloc) on hostile input:
+    // everything leaves this function as a cv::Exception that names the file.
     try
     {
+        FileStorage fs;
         if (!fs.open(filename, FileStorage::READ))
             CV_Error(Error::StsError, cv::format("zsl load: cannot open '%s'", filename.c_str()));
-    }
-    catch (const cv::Exception& e)
-    {
-        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is not a readable model file: %s", filename.c_str(), e.err.c_str()));
-    }
-    FileNode root = fs[kRootNode];
-    if (root.empty())
-        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' has no '%s' node (not a zsl model)", filename.c_str(), kRootNode));
-    Ptr<ZeroShotClassifierImpl> zsl = makePtr<ZeroShotClassifierImpl>(Params());
-    try
-    {
+        FileNode root = fs[kRootNode];
+        if (root.empty())
+            CV_Error(Error::StsParseError, cv::format("zsl load: '%s' has no '%s' node (not a zsl model)",
+                                                      filename.c_str(), kRootNode));
         zsl->read(root);
     }
     catch (const cv::Exception& e)
     {
-        if (e.code == Error::StsParseError || e.code == Error::StsBadSize)
-            CV_Error(e.code, cv::format("%s (in '%s')", e.err.c_str(), filename.c_str()));
-        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is corrupt: %s", filename.c_str(), e.err.c_str()));
+        if (e.err.find(filename) != std::string::npos)
+            throw;
+        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(), e.err.c_str()));
+    }
+    catch (const std::exception& e)
+    {
+        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(), e.what()));
     }
     return zsl;
 }

@@ -187,6 +187,13 @@ TEST(ZSL_Classifier, loadRejectsCorruptAndForeignFiles)
     zsltest::writeTextFile(dir + "/kind.yml", wrongKind);
     EXPECT_THROW(ZeroShotClassifier::load(dir + "/kind.yml"), cv::Exception);
 
+    // Hostile matrix header: rows x cols far beyond the data present must be refused before allocation.
+    std::string hostile = text;
+    const size_t at = hostile.find("rows: ", hostile.find("seen_vectors"));
+    hostile.replace(at, hostile.find('\n', at) - at, "rows: 2000000000");
+    zsltest::writeTextFile(dir + "/hostile.yml", hostile);
+    EXPECT_THROW(ZeroShotClassifier::load(dir + "/hostile.yml"), cv::Exception);
+
     zsltest::writeTextFile(dir + "/foreign.yml", "%YAML:1.0\n---\nsomething: 1\n");
     EXPECT_THROW(ZeroShotClassifier::load(dir + "/foreign.yml"), cv::Exception);
     zsltest::writeTextFile(dir + "/garbage.yml", std::string("\x01\x02\xff garbage {{{", 16));

@@ -1,0 +1,105 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// Concurrency and crash-safety of the classifier.
+#include "test_precomp.hpp"
+#include <csignal>
+#include <filesystem>
+#include <random>
+#include <thread>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace opencv_test { namespace {
+
+using namespace cv::zsl;
+using zsltest::makeSyntheticProblem;
+
+static Ptr<ZeroShotClassifier> trainedModel(const zsltest::SyntheticProblem& p, double gamma)
+{
+    ZeroShotClassifier::Params params;
+    params.eszslGamma = gamma;
+    params.eszslLambda = 0.1;
+    Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+    zsl->train(p.trainX, p.trainY, p.seen);
+    zsl->setUnseenClasses(p.unseen);
+    return zsl;
+}
+
+TEST(ZSL_Reliability, constPredictFromEightThreadsMatchesSingleThread)
+{
+    zsltest::SyntheticProblem p = makeSyntheticProblem();
+    Ptr<ZeroShotClassifier> zsl = trainedModel(p, 0.01);
+    zsl->setMode(ZeroShotClassifier::MODE_GZSL);
+    zsl->setCalibration(0.1);
+    Mat X;
+    cv::vconcat(p.testSeenX, p.testUnseenX, X);
+    Mat refLabels, refScores, refAttrs;
+    zsl->predict(X, refLabels, refScores, 3);
+    zsl->predictAttributes(X, refAttrs);
+
+    const ZeroShotClassifier& shared = *zsl;
+    std::vector<int> mismatches(8, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; t++)
+        threads.emplace_back([&, t] {
+            for (int iter = 0; iter < 20; iter++)
+            {
+                Mat labels, scores, attrs;
+                shared.predict(X, labels, scores, 3);
+                shared.predictAttributes(X, attrs);
+                if (cv::norm(labels, refLabels, NORM_INF) != 0 || cv::norm(scores, refScores, NORM_INF) != 0 ||
+                    cv::norm(attrs, refAttrs, NORM_INF) != 0)
+                    mismatches[t]++;
+            }
+        });
+    for (std::thread& th : threads)
+        th.join();
+    for (int t = 0; t < 8; t++)
+        EXPECT_EQ(mismatches[t], 0) << "thread " << t;
+}
+
+// Kills a process in the middle of save() over an existing model, many times at random points:
+// the file must always be a complete model, either the old or the new one.
+TEST(ZSL_Reliability, saveIsCrashSafe)
+{
+    zsltest::SyntheticProblem p = makeSyntheticProblem();
+    Ptr<ZeroShotClassifier> oldModel = trainedModel(p, 1.0), newModel = trainedModel(p, 0.01);
+    const std::string dir = zsltest::tempDir(), path = dir + "/model.yml.gz";
+    oldModel->save(path);
+    Mat oldScores, newScores;
+    oldModel->computeScores(p.testUnseenX, oldScores);
+    newModel->computeScores(p.testUnseenX, newScores);
+    ASSERT_GT(cv::norm(oldScores, newScores, NORM_INF), 0);
+
+    std::mt19937 rng(12345);
+    int sawOld = 0, sawNew = 0;
+    for (int round = 0; round < 40; round++)
+    {
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0)
+        {
+            for (;;)
+                (round % 2 ? newModel : oldModel)->save(path);
+        }
+        ::usleep(200 + rng() % 20000);
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+
+        Ptr<ZeroShotClassifier> loaded;
+        ASSERT_NO_THROW(loaded = ZeroShotClassifier::load(path)) << "round " << round;
+        Mat scores;
+        loaded->computeScores(p.testUnseenX, scores);
+        const bool isOld = cv::norm(scores, oldScores, NORM_INF) == 0, isNew = cv::norm(scores, newScores, NORM_INF) == 0;
+        EXPECT_TRUE(isOld || isNew) << "round " << round;
+        sawOld += isOld;
+        sawNew += isNew;
+    }
+    EXPECT_GT(sawNew, 0); // the kills did land after some completed saves
+    // Killed writers leave their temporary files beside the target; the target is never one of them.
+    for (auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().filename() != "model.yml.gz")
+            EXPECT_EQ(e.path().filename().string().rfind(".zsl-tmp-", 0), 0u) << e.path();
+}
+
+}} // namespace

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses of modules/zsl/fuzz (clang, ASan+UBSan) and runs each for
+# $SECONDS_PER_HARNESS seconds (default 600) on its corpus in fuzz/corpus/<harness>.
+# Usage: tools/run_fuzzers.sh [harness ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_HARNESS=${SECONDS_PER_HARNESS:-600}
+OUT=${FUZZ_BUILD_DIR:-build-fuzz}
+mkdir -p "$OUT"
+command -v clang++ >/dev/null || apt-get install -y -qq clang
+FLAGS="-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+INCS="-Imodules/zsl/include -Imodules/zsl/src -I/usr/include/eigen3 $(pkg-config --cflags opencv4)"
+LIBS="$(pkg-config --libs opencv4) -lboost_json -lz -lpthread"
+# The module is compiled once into objects with the fuzzer's coverage instrumentation.
+objs=()
+for src in modules/zsl/src/*.cpp; do
+  obj="$OUT/$(basename "${src%.cpp}").o"
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
+    clang++ ${FLAGS/fuzzer,/fuzzer-no-link,} -DZSL_STANDALONE=1 $INCS -c "$src" -o "$obj"
+  fi
+  objs+=("$obj")
+done
+harnesses=("$@")
+if [ ${#harnesses[@]} -eq 0 ]; then
+  for f in modules/zsl/fuzz/fuzz_*.cpp; do harnesses+=("$(basename "${f%.cpp}")"); done
+fi
+for h in "${harnesses[@]}"; do
+  clang++ $FLAGS $INCS "modules/zsl/fuzz/$h.cpp" "${objs[@]}" $LIBS -o "$OUT/$h"
+  corpus="modules/zsl/fuzz/corpus/$h"
+  mkdir -p "$corpus" "$OUT/findings-$h" "$OUT/corpus-$h"
+  echo "== $h: ${SECONDS_PER_HARNESS}s"
+  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0:malloc_limit_mb=2048 \
+    "$OUT/$h" -max_total_time="$SECONDS_PER_HARNESS" -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix="$OUT/findings-$h/" -print_final_stats=1 "$OUT/corpus-$h" "$corpus" 2>&1 | tail -n 25 || true
+done
