@@ -134,5 +134,29 @@ if has_step test; then
   OPENCV_TEST_DATA_PATH="$EMPTY" "$BUILD/bin/opencv_test_zsl" ${GTEST_ARGS:-}
   PYDIR=$(dirname "$(ls "$BUILD"/lib/python3/cv2*.so | head -n1)")
   stamp "python check with $PYDIR"
+  # A short end-to-end run first (create, train on random features, predict), then the unit tests.
+  PYTHONPATH="$PYDIR" /usr/bin/python3 - <<'PY'
+import numpy as np
+import cv2 as cv
+print("cv2", cv.__version__, "from", cv.__file__)
+rng = np.random.default_rng(0)
+A = rng.uniform(0, 1, (30, 16)).astype(np.float32)               # 30 classes x 16 attributes
+W = (rng.standard_normal((16, 32)) / 4).astype(np.float32)        # attributes -> 32-d "features"
+def sample(first, count, per_class):
+    y = np.repeat(np.arange(count, dtype=np.int32), per_class)
+    return (A[first + y] @ W + 0.1 * rng.standard_normal((y.size, 32))).astype(np.float32), y
+names = ["class_%02d" % i for i in range(30)]
+X, y = sample(0, 20, 40)                                          # 20 seen classes
+Xt, yt = sample(20, 10, 20)                                       # 10 unseen classes
+z = cv.zsl.ZeroShotClassifier_create()
+z.train(X, y, cv.zsl.ClassPrototypes(names[:20], A[:20]))
+z.setUnseenClasses(cv.zsl.ClassPrototypes(names[20:], A[20:]))
+labels, scores = z.predict(Xt, topK=3)
+acc = cv.zsl.perClassAccuracy(labels[:, 0] - z.getNumSeenClasses(), yt)[0]
+print("ZeroShotClassifier(%s): trained=%s classes=%d labels %s %s, unseen per-class top-1 %.3f (chance 0.100)"
+      % (cv.zsl.methodName(z.getParams().method), z.isTrained(), z.getClasses().size(),
+         labels.shape, labels.dtype, acc))
+assert acc > 0.5
+PY
   PYTHONPATH="$PYDIR" /usr/bin/python3 "$REPO/modules/zsl/misc/python/test/test_zsl.py" -v
 fi
