@@ -16,5 +16,7 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/metrics.hpp"
 #include "opencv2/zsl/visual_encoder.hpp"
 #include "opencv2/zsl/zero_shot_classifier.hpp"
+#include "opencv2/zsl/mat_file.hpp"
+#include "opencv2/zsl/gbu_dataset.hpp"
 
 #endif
