@@ -8,16 +8,22 @@ namespace zsl {
 ClassPrototypes::ClassPrototypes() {}
 
 ClassPrototypes::ClassPrototypes(const std::vector<String>& names_, InputArray vectors_)
-    : names(names_)
 {
+    // Build and check a local set, then take it over: nothing may throw once the members own memory.
+    // OpenCV's Python bindings construct this class in place and destroy it again when the constructor
+    // throws, so members already released by the unwinding would be freed twice (a crash in Python).
+    ClassPrototypes checked;
+    checked.names = names_;
     Mat v = vectors_.getMat();
     if (v.channels() != 1 || v.dims > 2)
         CV_Error(Error::StsBadArg, "ClassPrototypes: vectors must be a 2-D single-channel matrix");
     // Doubles too large for float would silently become Inf: check before converting.
     if (v.depth() == CV_64F && !cv::checkRange(v, true, nullptr, -FLT_MAX, FLT_MAX))
         CV_Error(Error::StsBadArg, "ClassPrototypes: vectors contain NaN, Inf or values beyond float range");
-    v.convertTo(vectors, CV_32F);
-    validate();
+    v.convertTo(checked.vectors, CV_32F);
+    checked.validate();
+    names.swap(checked.names);
+    vectors = checked.vectors;
 }
 
 int ClassPrototypes::size() const { return (int)names.size(); }

@@ -98,7 +98,8 @@ std::string tempDir()
     namespace fs = std::filesystem;
     static std::atomic<int> counter{0};
     const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "zsl";
+    // test_case_name(): opencv_ts bundles GoogleTest 1.8, which has no test_suite_name().
+    std::string name = info ? std::string(info->test_case_name()) + "." + info->name() : "zsl";
     for (char& c : name)
         if (c == '/')
             c = '_';

@@ -33,10 +33,16 @@ CV_EXPORTS_W double perClassHitAtK(InputArray topK, InputArray truth, int k);
 /** @brief Generalised ZSL summary: per-class accuracy on seen and unseen test classes and their harmonic mean. */
 struct CV_EXPORTS_W_SIMPLE GzslAccuracy
 {
-    CV_PROP_RW double seen = 0;     //!< per-class mean top-1 over test samples of seen classes
-    CV_PROP_RW double unseen = 0;   //!< per-class mean top-1 over test samples of unseen classes
-    CV_PROP_RW double harmonic = 0; //!< H = 2 s u / (s + u) (0 when s + u = 0)
+    //! All zero.
+    CV_WRAP GzslAccuracy();
+
+    CV_PROP_RW double seen;     //!< per-class mean top-1 over test samples of seen classes
+    CV_PROP_RW double unseen;   //!< per-class mean top-1 over test samples of unseen classes
+    CV_PROP_RW double harmonic; //!< H = 2 s u / (s + u) (0 when s + u = 0)
 };
+
+// Not member initialisers: OpenCV 4.x's Python header parser cannot read them (see EncoderPreprocessing).
+inline GzslAccuracy::GzslAccuracy() : seen(0), unseen(0), harmonic(0) {}
 
 /** @brief GZSL accuracies (Xian et al. 2018): predictions are over all classes, seen and unseen.
 @param predicted N predicted labels over the joint label space.

@@ -13,12 +13,15 @@ namespace zsl {
 /** @brief Image preprocessing of a backbone, in the spirit of cv::dnn::Model's parameters. */
 struct CV_EXPORTS_W_SIMPLE EncoderPreprocessing
 {
-    CV_PROP_RW Size inputSize = Size(224, 224); //!< network input (after crop)
-    CV_PROP_RW int resizeShorter = 256;          //!< shorter side before the centre crop; 0: resize straight to inputSize
-    CV_PROP_RW bool swapRB = true;               //!< feed RGB (true) or BGR (false) to the network
-    CV_PROP_RW double scale = 1.0 / 255.0;       //!< multiplies pixel values first
-    CV_PROP_RW Scalar mean = Scalar(0.485, 0.456, 0.406); //!< subtracted after scaling, in network channel order
-    CV_PROP_RW Scalar std = Scalar(0.229, 0.224, 0.225);  //!< divides after the mean; zeros are not allowed
+    //! The torchvision ImageNet values (the same as torchvision()).
+    CV_WRAP EncoderPreprocessing();
+
+    CV_PROP_RW Size inputSize;     //!< network input (after crop); default 224 x 224
+    CV_PROP_RW int resizeShorter;  //!< shorter side before the centre crop; 0: resize straight to inputSize (default 256)
+    CV_PROP_RW bool swapRB;        //!< feed RGB (true, default) or BGR (false) to the network
+    CV_PROP_RW double scale;       //!< multiplies pixel values first (default 1/255)
+    CV_PROP_RW Scalar mean;        //!< subtracted after scaling, in network channel order (default 0.485, 0.456, 0.406)
+    CV_PROP_RW Scalar std;         //!< divides after the mean; zeros are not allowed (default 0.229, 0.224, 0.225)
 
     /** @brief torchvision ImageNet convention: RGB, x1/255, ImageNet mean/std, shorter side 256, centre crop 224.
 
@@ -35,6 +38,14 @@ struct CV_EXPORTS_W_SIMPLE EncoderPreprocessing
     //! Preset by name: "torchvision" or "caffe". @throws cv::Exception on an unknown name.
     CV_WRAP static EncoderPreprocessing preset(const String& name);
 };
+
+// Defaults live in the constructor, not in member initialisers: OpenCV 4.x's Python header parser
+// reads `CV_PROP_RW int x = 1;` as a property named "x = 1" and the bindings do not compile.
+inline EncoderPreprocessing::EncoderPreprocessing()
+    : inputSize(224, 224), resizeShorter(256), swapRB(true), scale(1.0 / 255.0),
+      mean(0.485, 0.456, 0.406), std(0.229, 0.224, 0.225)
+{
+}
 
 /** @brief Visual encoder: a backbone loaded with cv::dnn that turns images into pooled feature vectors.
 

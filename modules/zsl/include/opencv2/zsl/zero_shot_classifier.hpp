@@ -188,7 +188,7 @@ public:
 
     /** @brief Saves to .yml, .yml.gz, .xml or .json through cv::FileStorage, atomically
     (a temporary file beside the target, then a rename), so a failure never leaves a half-written model. */
-    CV_WRAP void save(const String& filename) const;
+    CV_WRAP void save(const String& filename) const CV_OVERRIDE;
 };
 
 /** @brief Name of a Method value ("ESZSL", "SAE", ...). */
