@@ -14,24 +14,33 @@ namespace zsl {
 /** @brief Parameters of the approximate (FLANN) search structure of a GalleryIndex. */
 struct CV_EXPORTS_W_SIMPLE GalleryANNParams
 {
+    //! Defaults: algorithm 0 (kd-trees), 4 trees, branching 32, 7 k-means iterations, 512 checks, seed 0, 32 PCA dims, rerank 4.
+    CV_WRAP GalleryANNParams();
+
     //! Search structure (see GalleryIndex::ANNAlgorithm).
-    CV_PROP_RW int algorithm = 0;
-    CV_PROP_RW int trees = 4;         //!< randomized kd-trees (ANN_KDTREE)
-    CV_PROP_RW int branching = 32;    //!< children per node (ANN_KMEANS)
-    CV_PROP_RW int kmeansIterations = 7; //!< k-means iterations per node (ANN_KMEANS)
+    CV_PROP_RW int algorithm;
+    CV_PROP_RW int trees;         //!< randomized kd-trees (ANN_KDTREE)
+    CV_PROP_RW int branching;    //!< children per node (ANN_KMEANS)
+    CV_PROP_RW int kmeansIterations; //!< k-means iterations per node (ANN_KMEANS)
     /** Leaves (kd-trees) or points (k-means) examined per query: the speed/recall knob; can be
-        changed after building with GalleryIndex::setChecks(). The default gives recall@10 ~0.97 on
+        changed after building with GalleryIndex::setChecks(). The default (2048) gives recall@10 ~0.97 on
         2M x 300 embedding-like vectors (doc/benchmarks.md). */
-    CV_PROP_RW int checks = 2048;
-    CV_PROP_RW int seed = 0;          //!< random seed of the build (deterministic for a fixed seed)
+    CV_PROP_RW int checks;
+    CV_PROP_RW int seed;          //!< random seed of the build (deterministic for a fixed seed; default 0)
     /** FLANN indexes the vectors projected on this many principal components (0, or >= the dimension:
         no projection). kd-trees split along coordinate axes: on PCA axes they find neighbours with
         far fewer checks, and 32 components hold most of the variance of typical embeddings. */
-    CV_PROP_RW int pcaDims = 32;
+    CV_PROP_RW int pcaDims;
     /** rerank * k candidates of the approximate search are re-scored exactly (full vectors) and the
         best k kept; 1: FLANN's order as is. */
-    CV_PROP_RW int rerank = 10;
+    CV_PROP_RW int rerank;
 };
+
+// Defaults in the constructor: OpenCV 4.x's Python header parser cannot read member initialisers.
+inline GalleryANNParams::GalleryANNParams()
+    : algorithm(0), trees(4), branching(32), kmeansIterations(7), checks(2048), seed(0), pcaDims(32), rerank(10)
+{
+}
 
 /** @brief A searchable set of feature vectors (images of a gallery, word embeddings of images, ...)
 under cosine similarity.
@@ -109,7 +118,7 @@ public:
     @param mode SearchMode.
     */
     CV_WRAP virtual void search(InputArray queries, int k, OutputArray indices, OutputArray similarities,
-                                int mode = SEARCH_EXACT) const = 0;
+                                int mode = GalleryIndex::SEARCH_EXACT) const = 0;
 
     //! Number of items N.
     CV_WRAP virtual int size() const = 0;

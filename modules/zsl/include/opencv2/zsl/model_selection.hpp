@@ -30,11 +30,20 @@ struct CV_EXPORTS_W_SIMPLE HyperParamGrid
 /** @brief Outcome of a hyper-parameter search. */
 struct CV_EXPORTS_W_SIMPLE ModelSelectionResult
 {
+    //! Empty result (bestIndex -1).
+    CV_WRAP ModelSelectionResult();
+
     CV_PROP_RW ZeroShotClassifier::Params best; //!< the candidate with the highest mean score (first one on ties)
-    CV_PROP_RW int bestIndex = -1;              //!< its position in the candidate list
+    CV_PROP_RW int bestIndex;              //!< its position in the candidate list
     CV_PROP_RW std::vector<double> scores;      //!< mean held-out score of each candidate, in candidate order
     CV_PROP_RW Mat foldScores;                  //!< candidates x folds CV_64F: score of each candidate on each split
 };
+
+// Defaults in the constructor: OpenCV 4.x's Python header parser cannot read member initialisers.
+inline ModelSelectionResult::ModelSelectionResult()
+    : bestIndex(-1)
+{
+}
 
 /** @brief Splits the classes of a labelled set into k class-disjoint folds.
 

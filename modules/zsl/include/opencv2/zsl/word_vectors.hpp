@@ -30,16 +30,25 @@ enum OOVPolicy
 /** @brief Options of WordVectors::load. */
 struct CV_EXPORTS_W_SIMPLE WordVectorsLoadOptions
 {
-    CV_PROP_RW int format = WORDVEC_AUTO; //!< WordVectorFormat
+    //! Defaults: auto-detected format, all words, case kept, no limit.
+    CV_WRAP WordVectorsLoadOptions();
+
+    CV_PROP_RW int format; //!< WordVectorFormat
     /** Keep only these words (memory grows with the kept words, not with the file). Entries are
         split like labels ("german+shepherd" keeps "german" and "shepherd"); empty: keep all. */
     CV_PROP_RW std::vector<String> vocabulary;
     /** Lower-case (ASCII) the words of the file and of every query. When two words fold to the same
         key the first one in the file wins (word2vec/fastText files are sorted by frequency). */
-    CV_PROP_RW bool caseFold = false;
+    CV_PROP_RW bool caseFold;
     //! Stop after this many words of the file (0: no limit), as word2vec's "limit" argument.
-    CV_PROP_RW int maxWords = 0;
+    CV_PROP_RW int maxWords;
 };
+
+// Defaults in the constructor: OpenCV 4.x's Python header parser cannot read member initialisers.
+inline WordVectorsLoadOptions::WordVectorsLoadOptions()
+    : format(WORDVEC_AUTO), caseFold(false), maxWords(0)
+{
+}
 
 /** @brief A vocabulary of pre-trained word vectors (word2vec, fastText, GloVe) and the class
 prototypes built from it (Frome et al. "DeViSE", Norouzi et al. "ConSE" use such label embeddings).
