@@ -10,8 +10,6 @@ PACKAGES=(
   libopencv-dev libopencv-contrib-dev libeigen3-dev libboost-json1.81-dev zlib1g-dev libgtest-dev
   # visual encoder reference models (tools/export_resnet18.py) and the Darknet cfgs
   python3-torch python3-torchvision python3-onnx python3-opencv python3-pil python3-numpy darknet
-  # visual encoder benchmark peer (tools/bench_onnxruntime.js; npm package onnxruntime-node)
-  nodejs npm
   # EIGEN_USE_BLAS backend (ZSL_USE_BLAS, on by default)
   libopenblas-dev
   # real images for the zero-shot samples and the Fashion-MNIST backbones (tools/train_fashion_backbone.py)
@@ -19,6 +17,9 @@ PACKAGES=(
   # word vectors and gallery search (tools/make_word_vectors.sh, GalleryIndex's FLANN)
   libopencv-flann-dev fasttext dict-gcide wordnet
 )
+# Visual encoder benchmark peer (tools/bench_onnxruntime.js, npm package onnxruntime-node):
+# Debian's npm conflicts with a Node.js installed from elsewhere, so only ask for it when absent.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
