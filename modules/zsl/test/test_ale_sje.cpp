@@ -8,17 +8,7 @@ namespace opencv_test { namespace {
 using namespace cv::zsl;
 using zsltest::makeSyntheticProblem;
 
-static Mat learnedMatrix(const Ptr<ZeroShotClassifier>& zsl, const std::string& name)
-{
-    FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY);
-    fs << "root" << "{";
-    zsl->write(fs);
-    fs << "}";
-    FileStorage in(fs.releaseAndGetString(), FileStorage::READ | FileStorage::MEMORY);
-    Mat m;
-    in["root"]["model"][name] >> m;
-    return m;
-}
+using zsltest::learnedMatrix;
 
 // Linear problem with more seen classes (40) than attribute dimensions (16): margin losses only see
 // differences of seen prototypes, so with fewer seen classes than that the unseen ones are under-determined.

@@ -115,6 +115,18 @@ void writeTextFile(const std::string& path, const std::string& content)
     f << content;
 }
 
+cv::Mat learnedMatrix(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const std::string& name)
+{
+    cv::FileStorage fs(".yml", cv::FileStorage::WRITE | cv::FileStorage::MEMORY);
+    fs << "root" << "{";
+    zsl->write(fs);
+    fs << "}";
+    cv::FileStorage in(fs.releaseAndGetString(), cv::FileStorage::READ | cv::FileStorage::MEMORY);
+    cv::Mat m;
+    in["root"]["model"][name] >> m;
+    return m;
+}
+
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset)
 {
     cv::Mat p = predicted.col(0) - labelOffset;

@@ -46,6 +46,10 @@ std::string tempDir();
 /** Writes text to a file (for loader tests). */
 void writeTextFile(const std::string& path, const std::string& content);
 
+/** The learned matrix `name` of a trained classifier, read through its serialised form
+    (node model/<name>), so tests can compare weights with reference solves. */
+cv::Mat learnedMatrix(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const std::string& name);
+
 /** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);
 

@@ -7,18 +7,7 @@ namespace opencv_test { namespace {
 using namespace cv::zsl;
 using zsltest::makeSyntheticProblem;
 
-// Reads the learned matrix `name` of a trained classifier through its serialised form.
-static Mat learnedMatrix(const Ptr<ZeroShotClassifier>& zsl, const std::string& name)
-{
-    FileStorage fs(".yml", FileStorage::WRITE | FileStorage::MEMORY);
-    fs << "root" << "{";
-    zsl->write(fs);
-    fs << "}";
-    FileStorage in(fs.releaseAndGetString(), FileStorage::READ | FileStorage::MEMORY);
-    Mat m;
-    in["root"]["model"][name] >> m;
-    return m;
-}
+using zsltest::learnedMatrix;
 
 TEST(ZSL_ESZSL, unseenAccuracyOnSyntheticProblem)
 {
