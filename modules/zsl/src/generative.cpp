@@ -142,19 +142,8 @@ static Sequential trainSoftmax(const RowMatrixXf& X, const std::vector<int>& y, 
 class GenerativeModel CV_FINAL : public CompatibilityModel
 {
 public:
-    explicit GenerativeModel(const ZeroShotClassifier::Params& p) : params_(p)
-    {
-        if (p.latentDim < 1 || p.syntheticPerClass < 1)
-            CV_Error(Error::StsOutOfRange, cv::format("zsl GENERATIVE: latentDim (%d) and syntheticPerClass (%d) must be positive",
-                                                      p.latentDim, p.syntheticPerClass));
-        if (!(p.leakyReluSlope >= 0 && p.leakyReluSlope < 1))
-            CV_Error(Error::StsOutOfRange, cv::format("zsl GENERATIVE: leakyReluSlope %g must be in [0, 1)", p.leakyReluSlope));
-        if (!(p.weightDecay >= 0))
-            CV_Error(Error::StsOutOfRange, cv::format("zsl GENERATIVE: weightDecay %g must be >= 0", p.weightDecay));
-        for (int h : p.hiddenSizes)
-            if (h < 1)
-                CV_Error(Error::StsOutOfRange, cv::format("zsl GENERATIVE: hidden layer width %d must be positive", h));
-    }
+    // Params are validated once, by the classifier (checkParams), before any model is created.
+    explicit GenerativeModel(const ZeroShotClassifier::Params& p) : params_(p) {}
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::GENERATIVE; }
 

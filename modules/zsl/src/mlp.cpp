@@ -18,20 +18,8 @@ using namespace nn;
 class MlpModel CV_FINAL : public CompatibilityModel
 {
 public:
-    explicit MlpModel(const ZeroShotClassifier::Params& p) : params_(p)
-    {
-        if (p.loss != ZeroShotClassifier::LOSS_MSE && p.loss != ZeroShotClassifier::LOSS_COSINE)
-            CV_Error(Error::StsOutOfRange, cv::format("zsl MLP: unknown loss %d (LOSS_MSE=0, LOSS_COSINE=1)", p.loss));
-        if (!(p.leakyReluSlope >= 0 && p.leakyReluSlope < 1))
-            CV_Error(Error::StsOutOfRange, cv::format("zsl MLP: leakyReluSlope %g must be in [0, 1)", p.leakyReluSlope));
-        if (!(p.dropout >= 0 && p.dropout < 1))
-            CV_Error(Error::StsOutOfRange, cv::format("zsl MLP: dropout %g must be in [0, 1)", p.dropout));
-        if (!(p.weightDecay >= 0))
-            CV_Error(Error::StsOutOfRange, cv::format("zsl MLP: weightDecay %g must be >= 0", p.weightDecay));
-        for (int h : p.hiddenSizes)
-            if (h < 1)
-                CV_Error(Error::StsOutOfRange, cv::format("zsl MLP: hidden layer width %d must be positive", h));
-    }
+    // Params are validated once, by the classifier (checkParams), before any model is created.
+    explicit MlpModel(const ZeroShotClassifier::Params& p) : params_(p) {}
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::MLP; }
 

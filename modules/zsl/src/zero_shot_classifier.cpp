@@ -121,6 +121,12 @@ static void checkParams(const ZeroShotClassifier::Params& p)
         CV_Error(Error::StsOutOfRange, "zsl: epochs, batchSize, learningRate, conseTopT, latentDim, syntheticPerClass and patience must be positive");
     if (!(p.dropout >= 0 && p.dropout < 1) || !(p.validationFraction >= 0 && p.validationFraction < 1))
         CV_Error(Error::StsOutOfRange, "zsl: dropout and validationFraction must be in [0, 1)");
+    if (!(p.leakyReluSlope >= 0 && p.leakyReluSlope < 1))
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: leakyReluSlope %g must be in [0, 1)", p.leakyReluSlope));
+    if (!(p.weightDecay >= 0))
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: weightDecay %g must be >= 0", p.weightDecay));
+    if (p.loss != ZeroShotClassifier::LOSS_MSE && p.loss != ZeroShotClassifier::LOSS_COSINE)
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: unknown loss %d (LOSS_MSE=0, LOSS_COSINE=1)", p.loss));
     for (int h : p.hiddenSizes)
         if (h < 1 || h > 65536) // the bound keeps a hostile model file from requesting huge layers
             CV_Error(Error::StsOutOfRange, cv::format("zsl: hidden layer width %d must be in [1, 65536]", h));
