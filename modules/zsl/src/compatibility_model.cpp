@@ -12,6 +12,7 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     switch (params.method)
     {
     case ZeroShotClassifier::ESZSL: return createEszslModel(params);
+    case ZeroShotClassifier::SAE: return createSaeModel(params);
     default:
         CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
                                                       methodName(params.method).c_str()));
