@@ -18,5 +18,6 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/zero_shot_classifier.hpp"
 #include "opencv2/zsl/mat_file.hpp"
 #include "opencv2/zsl/gbu_dataset.hpp"
+#include "opencv2/zsl/model_selection.hpp"
 
 #endif
