@@ -8,6 +8,8 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config
   libopencv-dev libopencv-contrib-dev libeigen3-dev libboost-json1.81-dev zlib1g-dev libgtest-dev
+  # EIGEN_USE_BLAS backend (ZSL_USE_BLAS, on by default)
+  libopenblas-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

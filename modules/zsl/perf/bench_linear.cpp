@@ -1,0 +1,135 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// Benchmark of the closed-form methods at AwA2 scale: ESZSL and SAE training on 23,527 x 2,048 features
+// (40 seen classes, 85 attributes) and scoring 100,000 x 2,048 features against 50 classes, next to
+// the single-precision GEMM rate measured in the same run. Prints figures; it is not a pass/fail test.
+//
+//   bench_linear [--train N] [--score M] [--dim D] [--reps R]
+#include <opencv2/core.hpp>
+#include <opencv2/zsl.hpp>
+#include <Eigen/Dense>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+#ifdef ZSL_HAVE_BLAS
+extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+                       const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+                       const float* beta, float* c, const int* ldc);
+#endif
+
+using namespace cv;
+using namespace cv::zsl;
+using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+static double seconds(const std::function<void()>& f, int reps)
+{
+    double best = 1e300;
+    for (int r = 0; r < reps; r++)
+    {
+        const auto t0 = std::chrono::steady_clock::now();
+        f();
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return best;
+}
+
+int main(int argc, char** argv)
+{
+    int N = 23527, M = 100000, D = 2048, reps = 2;
+    const int A = 85, seenClasses = 40, unseenClasses = 10;
+    for (int i = 1; i + 1 < argc; i += 2)
+    {
+        if (!std::strcmp(argv[i], "--train")) N = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--score")) M = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--dim")) D = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--reps")) reps = std::max(1, std::atoi(argv[i + 1]));
+        else { std::fprintf(stderr, "usage: %s [--train N] [--score M] [--dim D] [--reps R]\n", argv[0]); return 2; }
+    }
+#ifdef ZSL_HAVE_BLAS
+    const char* backend = "OpenBLAS (EIGEN_USE_BLAS)";
+#else
+    const char* backend = "Eigen";
+#endif
+    std::printf("bench_linear: N=%d train x D=%d, %d seen classes, A=%d; scoring %d x %d vs %d classes; best of %d; "
+                "library products: %s; Eigen SIMD: %s\n",
+                N, D, seenClasses, A, M, D, seenClasses + unseenClasses, reps, backend, Eigen::SimdInstructionSetsInUse());
+
+    RNG rng(1);
+    Mat X(N, D, CV_32F), y(N, 1, CV_32S), protos(seenClasses + unseenClasses, A, CV_32F);
+    rng.fill(X, RNG::UNIFORM, 0.0, 1.0);
+    rng.fill(protos, RNG::UNIFORM, 0.0, 1.0);
+    for (int i = 0; i < N; i++)
+        y.at<int>(i) = i % seenClasses;
+    std::vector<String> names;
+    for (int c = 0; c < protos.rows; c++)
+        names.push_back(format("class_%02d", c));
+    ClassPrototypes all(names, protos);
+    std::vector<int> seenRows, unseenRows;
+    for (int c = 0; c < protos.rows; c++)
+        (c < seenClasses ? seenRows : unseenRows).push_back(c);
+    const ClassPrototypes seen = all.subset(seenRows), unseen = all.subset(unseenRows);
+
+    // Reference rates: the Gram matrix X^T X as a plain GEMM (2 N D^2 flops) and as the symmetric
+    // rank-N update the library uses (N D^2 flops), with Eigen's own kernels and, when linked, BLAS.
+    Eigen::Map<const RowMatrixXf> Xe(X.ptr<float>(), N, D);
+    Eigen::MatrixXf gram(D, D);
+    const double gemmFlops = 2.0 * N * D * (double)D, gramFlops = (double)N * D * (double)D;
+    const double tEigenGemm = seconds([&] { gram.noalias() = Xe.transpose() * Xe; }, reps);
+    std::printf("  Eigen sgemm  X^T X (%d x %d x %d): %.3f s  %.1f GFLOP/s\n", D, N, D, tEigenGemm, gemmFlops / tEigenGemm / 1e9);
+    double libraryRate = gemmFlops / tEigenGemm;
+#ifdef ZSL_HAVE_BLAS
+    {
+        // X is row-major N x D, i.e. column-major D x N: X^T X = Xc Xc^T.
+        const float one = 1, zero = 0;
+        const double t = seconds([&] { sgemm_("N", "T", &D, &D, &N, &one, X.ptr<float>(), &D, X.ptr<float>(), &D, &zero, gram.data(), &D); }, reps);
+        std::printf("  BLAS  sgemm  X^T X (%d x %d x %d): %.3f s  %.1f GFLOP/s\n", D, N, D, t, gemmFlops / t / 1e9);
+        libraryRate = gemmFlops / t;
+    }
+#endif
+    const double tSyrk = seconds([&] {
+        gram.setZero();
+        gram.selfadjointView<Eigen::Lower>().rankUpdate(Xe.transpose());
+    }, reps);
+    std::printf("  Eigen-API ssyrk (as the library, %s): %.3f s  %.1f GFLOP/s (N D^2 flops)\n", backend, tSyrk, gramFlops / tSyrk / 1e9);
+    // GEMM-bound training time: the Gram matrix's N D^2 flops at the GEMM rate of the library's backend.
+    const double bound = gramFlops / libraryRate;
+    std::printf("  GEMM-bound training time (N D^2 at %.1f GFLOP/s): %.3f s\n", libraryRate / 1e9, bound);
+
+    struct Case { const char* name; int method; int direction; double cubic; };
+    const double d3 = (double)D * D * D;
+    const Case cases[] = {
+        {"ESZSL", ZeroShotClassifier::ESZSL, 0, d3 / 3},                                         // Cholesky
+        {"SAE-semantic", ZeroShotClassifier::SAE, ZeroShotClassifier::SAE_SEMANTIC_SPACE, 4 * d3 / 3}, // tridiagonalisation
+        {"SAE-visual", ZeroShotClassifier::SAE, ZeroShotClassifier::SAE_VISUAL_SPACE, 4 * d3 / 3},
+    };
+    Mat scoreX(M, D, CV_32F);
+    rng.fill(scoreX, RNG::UNIFORM, 0.0, 1.0);
+    for (const Case& c : cases)
+    {
+        ZeroShotClassifier::Params params;
+        params.method = c.method;
+        params.saeDirection = c.direction;
+        Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+        const bool trainIt = c.method == ZeroShotClassifier::ESZSL || c.direction == ZeroShotClassifier::SAE_SEMANTIC_SPACE;
+        if (trainIt)
+        {
+            const double t = seconds([&] { zsl->train(X, y, seen); }, reps);
+            const double flops = gramFlops + c.cubic;
+            std::printf("  %-13s train: %.3f s  %.1f GFLOP/s (N D^2 + %s)  %.2f x GEMM-bound\n", c.name, t, flops / t / 1e9,
+                        c.method == ZeroShotClassifier::ESZSL ? "D^3/3" : "4 D^3/3", t / bound);
+        }
+        else
+            zsl->train(X, y, seen); // the same weights as SAE-semantic; only the scoring differs
+        zsl->setUnseenClasses(unseen);
+        Mat scores;
+        const int C = seenClasses + unseenClasses;
+        // ESZSL and SAE-visual: N D C flops dominate; SAE-semantic: N D A (encoding).
+        const double flops = 2.0 * M * D * (c.direction == ZeroShotClassifier::SAE_SEMANTIC_SPACE && c.method == ZeroShotClassifier::SAE ? A : C);
+        const double t = seconds([&] { zsl->computeScores(scoreX, scores); }, reps);
+        std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; GEMM-bound %.3f s)\n",
+                    c.name, M, D, C, t, flops / t / 1e9, M / t, flops / libraryRate);
+    }
+    return 0;
+}
