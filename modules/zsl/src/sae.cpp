@@ -126,7 +126,7 @@ public:
         // exact arithmetic: S S^T u = 0 implies Sc u = 0. Setting them to zero keeps the solution finite
         // when X X^T is singular too (fewer samples than feature dimensions).
         const Eigen::VectorXd& da = small.eigenvalues();
-        const double tolerance = std::max(da.cwiseAbs().maxCoeff(), 1.0) * (double)A * std::numeric_limits<double>::epsilon();
+        const double tolerance = da.cwiseAbs().maxCoeff() * (double)A * std::numeric_limits<double>::epsilon();
         Eigen::VectorXd pivots(D);
         for (Eigen::Index i = 0; i < A; i++)
         {
