@@ -38,6 +38,9 @@ RowMatrixXf toEigen(InputArray input, const char* what, bool allowEmpty)
     if (m.channels() != 1)
         CV_Error(Error::StsBadArg, cv::format("%s: expected one channel, got %d", what, m.channels()));
     checkFinite(m, what);
+    // Continuous float input is copied once, straight into the Eigen matrix (no intermediate Mat).
+    if (m.type() == CV_32FC1 && m.isContinuous())
+        return ConstRowMapXf(m.ptr<float>(), m.rows, m.cols);
     Mat f;
     m.convertTo(f, CV_32F);
     if (!f.isContinuous())

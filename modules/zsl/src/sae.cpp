@@ -5,9 +5,83 @@
 #include "closed_form.hpp"
 #include <Eigen/Eigenvalues>
 
+#ifdef ZSL_HAVE_LAPACK
+extern "C" {
+void dsytrd_(const char* uplo, const int* n, double* a, const int* lda, double* d, double* e, double* tau,
+             double* work, const int* lwork, int* info);
+void dormtr_(const char* side, const char* uplo, const char* trans, const int* m, const int* n, const double* a,
+             const int* lda, const double* tau, double* c, const int* ldc, double* work, const int* lwork, int* info);
+}
+#endif
+
 namespace cv {
 namespace zsl {
 namespace detail {
+
+/** G = Q T Q^T for a symmetric G, T tridiagonal. Eigen's reduction is unblocked (memory-bound rank-2
+    updates); LAPACK's dsytrd, when the BLAS backend carries it, does half of the work as GEMM. */
+class TridiagonalForm
+{
+public:
+    explicit TridiagonalForm(Eigen::MatrixXd G)
+    {
+#ifdef ZSL_HAVE_LAPACK
+        a_ = std::move(G);
+        n_ = (int)a_.rows();
+        diag_.resize(n_);
+        sub_.resize(std::max(n_ - 1, 1));
+        tau_.resize(std::max(n_ - 1, 1));
+        int lwork = -1, info = 0;
+        double query = 0;
+        dsytrd_("L", &n_, a_.data(), &n_, diag_.data(), sub_.data(), tau_.data(), &query, &lwork, &info);
+        lwork = std::max((int)query, 1);
+        std::vector<double> work(lwork);
+        dsytrd_("L", &n_, a_.data(), &n_, diag_.data(), sub_.data(), tau_.data(), work.data(), &lwork, &info);
+        if (info != 0)
+            CV_Error(Error::StsError, cv::format("zsl SAE: LAPACK dsytrd failed (info = %d)", info));
+        sub_.conservativeResize(n_ - 1);
+#else
+        eigen_.compute(G);
+        diag_ = eigen_.diagonal();
+        sub_ = eigen_.subDiagonal();
+#endif
+    }
+
+    const Eigen::VectorXd& diagonal() const { return diag_; }
+    const Eigen::VectorXd& subDiagonal() const { return sub_; }
+
+    //! B <- Q B (transpose = false) or Q^T B (transpose = true); B has n rows.
+    void applyQ(Eigen::MatrixXd& B, bool transpose) const
+    {
+#ifdef ZSL_HAVE_LAPACK
+        const int cols = (int)B.cols();
+        int lwork = -1, info = 0;
+        double query = 0;
+        const char* trans = transpose ? "T" : "N";
+        dormtr_("L", "L", trans, &n_, &cols, a_.data(), &n_, tau_.data(), B.data(), &n_, &query, &lwork, &info);
+        lwork = std::max((int)query, 1);
+        std::vector<double> work(lwork);
+        dormtr_("L", "L", trans, &n_, &cols, a_.data(), &n_, tau_.data(), B.data(), &n_, work.data(), &lwork, &info);
+        if (info != 0)
+            CV_Error(Error::StsError, cv::format("zsl SAE: LAPACK dormtr failed (info = %d)", info));
+#else
+        if (transpose)
+            B = eigen_.matrixQ().transpose() * B;
+        else
+            B = eigen_.matrixQ() * B;
+#endif
+    }
+
+private:
+    Eigen::VectorXd diag_, sub_;
+#ifdef ZSL_HAVE_LAPACK
+    Eigen::MatrixXd a_; // Householder vectors below the subdiagonal
+    Eigen::VectorXd tau_;
+    int n_ = 0;
+#else
+    Eigen::Tridiagonalization<Eigen::MatrixXd> eigen_;
+#endif
+};
 
 /** Linear autoencoder whose code is the semantic space: encoder W (A x D), decoder W^T.
     Minimising ||X - W^T S||^2 + lambda ||W X - S||^2 (X: D x N features, S: A x N prototype of each
@@ -40,18 +114,19 @@ public:
         Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> small(SSt);
         if (small.info() != Eigen::Success)
             CV_Error(Error::StsError, "zsl SAE: eigendecomposition of S S^T failed");
-        Eigen::Tridiagonalization<Eigen::MatrixXd> large(gramMatrix(X));
-        const Eigen::VectorXd diag = large.diagonal(), sub = large.subDiagonal();
+        const TridiagonalForm large(gramMatrix(X));
+        const Eigen::VectorXd& diag = large.diagonal();
+        const Eigen::VectorXd& sub = large.subDiagonal();
 
         // Rhs in the two bases: U^T C Q, as (Q^T (U^T C)^T)^T.
-        const Eigen::MatrixXd rotated = small.eigenvectors().transpose() * rhs;                   // A x D
-        Eigen::MatrixXd rotatedT = large.matrixQ().transpose() * rotated.transpose();            // D x A
+        Eigen::MatrixXd rotatedT = (small.eigenvectors().transpose() * rhs).transpose();         // D x A
+        large.applyQ(rotatedT, true);
 
         // Directions where S S^T vanishes (A exceeds the rank of the seen prototypes) have a zero rhs in
         // exact arithmetic: S S^T u = 0 implies Sc u = 0. Setting them to zero keeps the solution finite
         // when X X^T is singular too (fewer samples than feature dimensions).
         const Eigen::VectorXd& da = small.eigenvalues();
-        const double tolerance = std::max(da.cwiseAbs().maxCoeff(), 1.0) * (double)A * std::numeric_limits<double>::epsilon();
+        const double tolerance = da.cwiseAbs().maxCoeff() * (double)A * std::numeric_limits<double>::epsilon();
         Eigen::VectorXd pivots(D);
         for (Eigen::Index i = 0; i < A; i++)
         {
@@ -77,7 +152,8 @@ public:
                 r[k] = (r[k] - lambda_ * sub[k] * r[k + 1]) / pivots[k];
         }
         // W^T = Q Z^T U^T.
-        const Eigen::MatrixXd Wt = (large.matrixQ() * rotatedT) * small.eigenvectors().transpose(); // D x A
+        large.applyQ(rotatedT, false);
+        const Eigen::MatrixXd Wt = rotatedT * small.eigenvectors().transpose();                  // D x A
         W_ = Wt.transpose().cast<float>();
         if (!W_.allFinite())
             CV_Error(Error::StsError, "zsl SAE: training produced non-finite weights (increase saeLambda)");
