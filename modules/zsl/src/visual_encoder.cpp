@@ -439,11 +439,12 @@ private:
     void forward(const Mat& blob, Mat rows) const
     {
         Ptr<dnn::Net> net = acquire();
-        Mat out;
         try
         {
             net->setInput(blob);
-            out = net->forward(layer_);
+            // The output aliases the network's own buffers: copy it out before another thread may reuse the network.
+            Mat out = net->forward(layer_);
+            storeFeatures(out, blob.size[0], rows);
         }
         catch (...)
         {
@@ -451,7 +452,10 @@ private:
             throw;
         }
         release(net);
-        const int n = blob.size[0];
+    }
+
+    void storeFeatures(const Mat& out, int n, Mat& rows) const
+    {
         if (out.empty() || out.size[0] != n || (int)(out.total() / n) != dim_)
             CV_Error(Error::StsError, cv::format("%s: layer '%s' gave %zu values for %d images, expected %d each", kWhere,
                                                  layer_.c_str(), out.total(), n, dim_));
