@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 // Visual encoder: a cv::dnn backbone whose pooled features feed the zero-shot classifier.
 #include "precomp.hpp"
+#include <opencv2/core/cuda.hpp>
 #include <opencv2/core/ocl.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/dnn.hpp>
@@ -266,6 +267,9 @@ private:
             available = available || ((int)bt.first == backend_ && (int)bt.second == target_);
         // cv::dnn lists OpenCL targets whenever OpenCL is compiled in, and silently runs on the CPU without a device.
         if ((target_ == dnn::DNN_TARGET_OPENCL || target_ == dnn::DNN_TARGET_OPENCL_FP16) && !ocl::useOpenCL())
+            available = false;
+        // A CUDA build without a usable device (or driver) is listed too, and would fall back layer by layer.
+        if (backend_ == dnn::DNN_BACKEND_CUDA && cuda::getCudaEnabledDeviceCount() <= 0)
             available = false;
         if (!available)
         {
