@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 // Visual encoder: a cv::dnn backbone whose pooled features feed the zero-shot classifier.
 #include "precomp.hpp"
+#include <opencv2/core/cuda.hpp>
 #include <opencv2/core/ocl.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/dnn.hpp>
@@ -267,6 +268,9 @@ private:
         // cv::dnn lists OpenCL targets whenever OpenCL is compiled in, and silently runs on the CPU without a device.
         if ((target_ == dnn::DNN_TARGET_OPENCL || target_ == dnn::DNN_TARGET_OPENCL_FP16) && !ocl::useOpenCL())
             available = false;
+        // A CUDA build without a usable device (or driver) is listed too, and would fall back layer by layer.
+        if (backend_ == dnn::DNN_BACKEND_CUDA && cuda::getCudaEnabledDeviceCount() <= 0)
+            available = false;
         if (!available)
         {
             CV_LOG_WARNING(NULL, cv::format("%s: backend %d with target %d is not available in this OpenCV build; "
@@ -439,11 +443,12 @@ private:
     void forward(const Mat& blob, Mat rows) const
     {
         Ptr<dnn::Net> net = acquire();
-        Mat out;
         try
         {
             net->setInput(blob);
-            out = net->forward(layer_);
+            // The output aliases the network's own buffers: copy it out before another thread may reuse the network.
+            Mat out = net->forward(layer_);
+            storeFeatures(out, blob.size[0], rows);
         }
         catch (...)
         {
@@ -451,7 +456,10 @@ private:
             throw;
         }
         release(net);
-        const int n = blob.size[0];
+    }
+
+    void storeFeatures(const Mat& out, int n, Mat& rows) const
+    {
         if (out.empty() || out.size[0] != n || (int)(out.total() / n) != dim_)
             CV_Error(Error::StsError, cv::format("%s: layer '%s' gave %zu values for %d images, expected %d each", kWhere,
                                                  layer_.c_str(), out.total(), n, dim_));

@@ -4,6 +4,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -298,6 +299,38 @@ TEST_F(ZSL_VisualEncoderTiny, colourFormatsAndDepths)
     Mat c;
     enc->encode(f64, c);
     EXPECT_LE(cv::norm(b, c, NORM_INF), 1e-5 * cv::norm(b, NORM_INF));
+}
+
+TEST_F(ZSL_VisualEncoderTiny, concurrentEncodeManyCalls)
+{
+    // Fast network, many calls: races between threads sharing (or not) a network show up as wrong rows.
+    std::vector<Mat> images;
+    for (int i = 0; i < 6; i++)
+        images.push_back(randomImage(32 + i, 40, CV_8UC3, 100 + i));
+    for (int copies : {1, 3})
+    {
+        Ptr<VisualEncoder> enc = make(tinyPreprocessing());
+        enc->setMaxConcurrency(copies);
+        enc->setBatchSize(2);
+        Mat expect;
+        enc->encode(images, expect);
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; t++)
+            threads.emplace_back([&, t]() {
+                for (int k = 0; k < 200; k++)
+                {
+                    const int i = (t + k) % (int)images.size();
+                    Mat f;
+                    enc->encode(images[i], f);
+                    if (cv::norm(f, expect.row(i), NORM_INF) != 0)
+                        wrong++;
+                }
+            });
+        for (std::thread& th : threads)
+            th.join();
+        EXPECT_EQ(wrong.load(), 0) << "copies " << copies;
+    }
 }
 
 TEST_F(ZSL_VisualEncoderTiny, badInput)

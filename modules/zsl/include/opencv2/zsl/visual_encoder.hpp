@@ -92,10 +92,10 @@ public:
     CV_WRAP virtual int getFeatureDim() const = 0;
     //! Name of the layer whose output is used as feature.
     CV_WRAP virtual String getFeatureLayer() const = 0;
-    //! Images per forward pass (>= 1).
+    //! Images per forward pass (>= 1, default 16). @throws cv::Exception on 0 or less.
     CV_WRAP virtual void setBatchSize(int batchSize) = 0;
     CV_WRAP virtual int getBatchSize() const = 0;
-    //! L2-normalise each feature row.
+    //! L2-normalise each feature row (default false; an all-zero row stays zero).
     CV_WRAP virtual void setNormalize(bool normalize) = 0;
     CV_WRAP virtual bool getNormalize() const = 0;
     //! Preprocessing in use.
