@@ -1,0 +1,28 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+// Internal training engine: the matrix products of the layers.
+//
+// Eigen's own GEMM is single-threaded unless built with OpenMP (the module is not); these helpers
+// split large products into column stripes of the result over cv::parallel_for_ (OpenCV's thread
+// pool, cv::setNumThreads() applies), each stripe a plain Eigen GEMM. The stripes are fixed by the
+// shapes and the thread count only, and each output element is computed by one GEMM call, so the
+// result does not depend on scheduling (the same thread count gives bit-identical results).
+#ifndef OPENCV_ZSL_NN_GEMM_HPP
+#define OPENCV_ZSL_NN_GEMM_HPP
+
+#include "eigen_bridge.hpp"
+
+namespace cv {
+namespace zsl {
+namespace detail {
+namespace nn {
+
+/** C = A * B (C resized). */
+void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C);
+/** C = A^T * B (C resized). */
+void matmulTN(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C);
+/** C = A * B^T (C resized). */
+void matmulNT(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C);
+
+}}}} // namespace cv::zsl::detail::nn
+
+#endif
