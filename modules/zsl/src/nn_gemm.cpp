@@ -1,0 +1,58 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#include "precomp.hpp"
+#include "nn_gemm.hpp"
+
+namespace cv {
+namespace zsl {
+namespace detail {
+namespace nn {
+
+// Stripe width of the result: fixed (not derived from the thread count) so that every stripe is the
+// same Eigen call whatever the number of threads, hence bit-identical results on any machine.
+static const Eigen::Index kStripe = 256;
+// Below this many multiply-adds the thread hand-off costs more than it saves.
+static const double kParallelMinWork = 4e6;
+
+template <typename Product>
+static void stripedProduct(Eigen::Index rows, Eigen::Index cols, Eigen::Index inner, RowMatrixXf& C,
+                           const Product& product)
+{
+    C.resize(rows, cols);
+    const Eigen::Index stripes = (cols + kStripe - 1) / kStripe;
+    if (stripes < 2 || (double)rows * cols * inner < kParallelMinWork || cv::getNumThreads() < 2)
+    {
+        for (Eigen::Index s = 0; s < stripes; s++)
+            product(s * kStripe, std::min(kStripe, cols - s * kStripe));
+        return;
+    }
+    cv::parallel_for_(Range(0, (int)stripes), [&](const Range& r) {
+        for (int s = r.start; s < r.end; s++)
+            product(s * kStripe, std::min(kStripe, cols - s * kStripe));
+    });
+}
+
+void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
+{
+    CV_Assert(A.cols() == B.rows());
+    stripedProduct(A.rows(), B.cols(), A.cols(), C, [&](Eigen::Index c0, Eigen::Index n) {
+        C.middleCols(c0, n).noalias() = A * B.middleCols(c0, n);
+    });
+}
+
+void matmulTN(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
+{
+    CV_Assert(A.rows() == B.rows());
+    stripedProduct(A.cols(), B.cols(), A.rows(), C, [&](Eigen::Index c0, Eigen::Index n) {
+        C.middleCols(c0, n).noalias() = A.transpose() * B.middleCols(c0, n);
+    });
+}
+
+void matmulNT(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
+{
+    CV_Assert(A.cols() == B.cols());
+    stripedProduct(A.rows(), B.rows(), A.cols(), C, [&](Eigen::Index c0, Eigen::Index n) {
+        C.middleCols(c0, n).noalias() = A * B.middleRows(c0, n).transpose();
+    });
+}
+
+}}}} // namespace cv::zsl::detail::nn
