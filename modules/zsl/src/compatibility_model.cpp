@@ -12,6 +12,8 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     switch (params.method)
     {
     case ZeroShotClassifier::ESZSL: return createEszslModel(params);
+    case ZeroShotClassifier::MLP: return createMlpModel(params);
+    case ZeroShotClassifier::GENERATIVE: return createGenerativeModel(params);
     default:
         CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
                                                       methodName(params.method).c_str()));

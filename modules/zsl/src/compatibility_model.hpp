@@ -53,6 +53,8 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
 // One factory per method, each in its own source file.
 std::shared_ptr<CompatibilityModel> createEszslModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createSaeModel(const ZeroShotClassifier::Params& params);
+std::shared_ptr<CompatibilityModel> createMlpModel(const ZeroShotClassifier::Params& params);
+std::shared_ptr<CompatibilityModel> createGenerativeModel(const ZeroShotClassifier::Params& params);
 
 /** Writes a matrix as a FileStorage node / reads it back, checking its shape. */
 void writeMatrix(FileStorage& fs, const String& name, const RowMatrixXf& m);
