@@ -18,6 +18,12 @@ static void stripedProduct(Eigen::Index rows, Eigen::Index cols, Eigen::Index in
                            const Product& product)
 {
     C.resize(rows, cols);
+#ifdef EIGEN_USE_BLAS
+    // Eigen hands the product to the BLAS, which runs its own threads: striping would oversubscribe.
+    (void)inner;
+    product(0, cols);
+    return;
+#endif
     const Eigen::Index stripes = (cols + kStripe - 1) / kStripe;
     if (stripes < 2 || (double)rows * cols * inner < kParallelMinWork || cv::getNumThreads() < 2)
     {

@@ -5,7 +5,8 @@
 // split large products into column stripes of the result over cv::parallel_for_ (OpenCV's thread
 // pool, cv::setNumThreads() applies), each stripe a plain Eigen GEMM. The stripes are fixed by the
 // shapes and the thread count only, and each output element is computed by one GEMM call, so the
-// result does not depend on scheduling (the same thread count gives bit-identical results).
+// result depends neither on scheduling nor on the thread count. With EIGEN_USE_BLAS (ZSL_USE_BLAS)
+// each product is one BLAS call instead: the BLAS threads it (OPENBLAS_NUM_THREADS).
 #ifndef OPENCV_ZSL_NN_GEMM_HPP
 #define OPENCV_ZSL_NN_GEMM_HPP
 
