@@ -8,6 +8,8 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config
   libopencv-dev libopencv-contrib-dev libeigen3-dev libboost-json1.81-dev zlib1g-dev libgtest-dev
+  # benchmarks: PyTorch peer of perf/bench_trainable (tools/bench_torch_mlp.py)
+  python3-torch
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -95,7 +95,6 @@ struct Cvae
         gradEnc.resize(n, 2 * latent);
         gradEnc << gradMu, gradLogVar;
         encoder.backward(gradEnc, nullptr);
-        (void)d;
         return recon + kl;
     }
 };
