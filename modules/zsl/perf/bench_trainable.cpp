@@ -67,12 +67,10 @@ int main(int argc, char** argv)
     cv::setNumThreads(threads);
     std::printf("bench_trainable: MLP %d -> %d -> %d (ReLU, MSE, Adam 1e-3), %d rows, batch %d, %d threads, %d epochs\n",
                 D, H, A, rows, batch, threads, epochs);
-#ifdef EIGEN_USE_BLAS
-    std::printf("engine GEMM: Eigen with EIGEN_USE_BLAS\n");
-#else
-    std::printf("engine GEMM: Eigen %d.%d.%d (SIMD: %s), striped over cv::parallel_for_\n", EIGEN_WORLD_VERSION,
-                EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION, Eigen::SimdInstructionSetsInUse());
-#endif
+    std::printf("engine GEMM: %s\n", cv::zsl::detail::nn::gemmBackend());
+    // A BLAS build threads inside the BLAS: launch it with OPENBLAS_NUM_THREADS=<threads> for a fair run.
+    const char* blasThreads = std::getenv("OPENBLAS_NUM_THREADS");
+    std::printf("OPENBLAS_NUM_THREADS=%s\n", blasThreads ? blasThreads : "(unset)");
     std::printf("GEMM GFLOP/s at batch %d: forward x*W %.1f, weight grad x^T*g %.1f, input grad g*W^T %.1f\n", batch,
                 gemmGflops(batch, D, H, 0), gemmGflops(D, batch, H, 1), gemmGflops(batch, H, D, 2));
 

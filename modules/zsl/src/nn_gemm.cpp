@@ -37,6 +37,19 @@ static void stripedProduct(Eigen::Index rows, Eigen::Index cols, Eigen::Index in
     });
 }
 
+const char* gemmBackend()
+{
+#ifdef EIGEN_USE_BLAS
+    static const std::string name = cv::format("BLAS through Eigen %d.%d.%d (EIGEN_USE_BLAS), one call per product",
+                                               EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION);
+#else
+    static const std::string name = cv::format("Eigen %d.%d.%d GEMM (SIMD: %s), %d-column stripes over cv::parallel_for_",
+                                               EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION,
+                                               Eigen::SimdInstructionSetsInUse(), (int)kStripe);
+#endif
+    return name.c_str();
+}
+
 void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 {
     CV_Assert(A.cols() == B.rows());

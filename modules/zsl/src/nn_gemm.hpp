@@ -17,6 +17,9 @@ namespace zsl {
 namespace detail {
 namespace nn {
 
+/** Which GEMM the engine uses ("Eigen x.y.z (SSE, SSE2...)" or "BLAS through Eigen"), for benchmarks and logs. */
+const char* gemmBackend();
+
 /** C = A * B (C resized). */
 void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C);
 /** C = A^T * B (C resized). */
