@@ -17,5 +17,7 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/visual_encoder.hpp"
 #include "opencv2/zsl/zero_shot_classifier.hpp"
 #include "opencv2/zsl/conse.hpp"
+#include "opencv2/zsl/mat_file.hpp"
+#include "opencv2/zsl/gbu_dataset.hpp"
 
 #endif
