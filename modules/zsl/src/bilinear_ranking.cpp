@@ -23,6 +23,12 @@ static const double kParallelMinWork = 4e6; // multiply-adds below which a threa
 template <typename Body>
 static void forBlocks(Eigen::Index total, Eigen::Index block, double work, const Body& body)
 {
+#ifdef EIGEN_USE_BLAS
+    // Eigen hands each product to the BLAS, which runs its own threads: one call, no blocks.
+    CV_UNUSED(block);
+    CV_UNUSED(work);
+    body(0, total);
+#else
     const int blocks = (int)((total + block - 1) / block);
     auto run = [&](const Range& r) {
         for (int b = r.start; b < r.end; b++)
@@ -32,6 +38,7 @@ static void forBlocks(Eigen::Index total, Eigen::Index block, double work, const
         run(Range(0, blocks));
     else
         cv::parallel_for_(Range(0, blocks), run);
+#endif
 }
 
 // XW = Xb W (B x A), by blocks of the batch rows.
