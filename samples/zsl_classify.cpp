@@ -5,6 +5,7 @@
 //   ./build/zsl_classify --model=fashion_split1.yml.gz --attributes=data/fashion_mnist/attributes.csv shoe.png
 //   ./build/zsl_classify --model=m.yml.gz --prototypes=new_classes.csv --gzsl --json photos/
 #include "fashion_mnist.hpp"
+#include "sample_cli.hpp"
 #include <iostream>
 
 using namespace cv;
@@ -49,10 +50,7 @@ int main(int argc, char** argv)
         parser.printMessage();
         return 0;
     }
-    std::vector<String> inputs;
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-')
-            inputs.push_back(argv[i]);
+    const std::vector<String> inputs = zsl_samples::positionalArguments(argc, argv);
     if (!parser.check())
     {
         parser.printErrors();

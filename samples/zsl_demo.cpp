@@ -11,6 +11,7 @@
 //   ./build/zsl_demo --method=ESZSL --split=split2
 //   ./build/zsl_demo --model=my_classifier.yml.gz --prototypes=new_classes.csv photos/ shoe.png
 #include "fashion_mnist.hpp"
+#include "sample_cli.hpp"
 #include <chrono>
 #include <iostream>
 
@@ -256,11 +257,7 @@ int main(int argc, char** argv)
         parser.printMessage();
         return 0;
     }
-    // CommandLineParser knows one positional key; every argument without a leading '-' is an input.
-    std::vector<String> inputs;
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-')
-            inputs.push_back(argv[i]);
+    const std::vector<String> inputs = zsl_samples::positionalArguments(argc, argv);
     if (!parser.check())
     {
         parser.printErrors();

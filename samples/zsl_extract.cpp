@@ -9,6 +9,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/zsl.hpp>
+#include "sample_cli.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -47,10 +48,8 @@ static int parseName(const std::map<std::string, int>& names, const std::string&
 // Arguments after the output file: image paths, folders (every file cv::glob finds in them) or @lists (one path per line).
 static std::vector<String> collectPaths(int argc, char** argv)
 {
-    std::vector<String> positional, paths;
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-')
-            positional.push_back(argv[i]);
+    const std::vector<String> positional = zsl_samples::positionalArguments(argc, argv);
+    std::vector<String> paths;
     for (size_t i = 1; i < positional.size(); i++)
     {
         const String& arg = positional[i];
