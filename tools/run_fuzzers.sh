@@ -28,8 +28,11 @@ for h in "${harnesses[@]}"; do
   clang++ $FLAGS $INCS "modules/zsl/fuzz/$h.cpp" "${objs[@]}" $LIBS -o "$OUT/$h"
   corpus="modules/zsl/fuzz/corpus/$h"
   mkdir -p "$corpus" "$OUT/findings-$h" "$OUT/corpus-$h"
-  echo "== $h: ${SECONDS_PER_HARNESS}s"
-  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0:malloc_limit_mb=2048 \
+  echo "== $h: ${SECONDS_PER_HARNESS}s (log: $OUT/log-$h.txt)"
+  # One thread per harness: runs are reproducible and several harnesses can share the machine.
+  OPENCV_FOR_THREADS_NUM=1 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0:malloc_limit_mb=2048 \
     "$OUT/$h" -max_total_time="$SECONDS_PER_HARNESS" -rss_limit_mb=2048 -timeout=10 \
-    -artifact_prefix="$OUT/findings-$h/" -print_final_stats=1 "$OUT/corpus-$h" "$corpus" 2>&1 | tail -n 25 || true
+    -artifact_prefix="$OUT/findings-$h/" -print_final_stats=1 "$OUT/corpus-$h" "$corpus" >"$OUT/log-$h.txt" 2>&1 || true
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY" "$OUT/log-$h.txt" | tail -n 8
+  echo "findings: $(ls "$OUT/findings-$h" | wc -l)"
 done

@@ -48,7 +48,7 @@ struct TopK
 } // namespace
 
 void exactTopK(const Mat& queries, const Mat& gallery, const std::vector<float>& scale, int k,
-               Mat& indices, Mat& scores)
+               Mat& indices, Mat& scores, const LazyQuantizedRows* quantized)
 {
     CV_Assert(queries.type() == CV_32FC1 && gallery.type() == CV_32FC1);
     CV_Assert(queries.isContinuous() && gallery.isContinuous());
@@ -62,6 +62,15 @@ void exactTopK(const Mat& queries, const Mat& gallery, const std::vector<float>&
     scores.create(Q, k, CV_32F);
     if (Q == 0)
         return;
+    if (quantized && Q <= LazyQuantizedRows::kMaxQueries)
+    {
+        if (std::shared_ptr<const QuantizedRows> codes = quantized->get(gallery, scale))
+        {
+            for (int i = 0; i < Q; i++)
+                codes->topK(queries.ptr<float>(i), gallery, scale, k, indices.ptr<int>(i), scores.ptr<float>(i));
+            return;
+        }
+    }
 
     // Gallery blocks: one matrix product per block through cv::gemm (OpenBLAS where OpenCV has it:
     // 2.4x the FLOP rate of Eigen's SSE2 kernels here, and threaded by BLAS itself), then the top-k

@@ -94,6 +94,7 @@ public:
     void setData(const Mat& normalized, const std::vector<String>& ids)
     {
         vectors_ = normalized;
+        quantized_.reset();
         setIds(ids, 0, normalized.rows);
     }
 
@@ -140,6 +141,7 @@ public:
         Mat all;
         cv::vconcat(vectors_, f, all);
         vectors_ = all;
+        quantized_.reset();
 #ifdef HAVE_OPENCV_FLANN
         ann_.reset(); // it points into the old vectors
 #endif
@@ -172,7 +174,7 @@ public:
         k = std::min(k, size());
         Mat idx, sim;
         if (mode == SEARCH_EXACT)
-            detail::exactTopK(q, vectors_, std::vector<float>(), k, idx, sim);
+            detail::exactTopK(q, vectors_, std::vector<float>(), k, idx, sim, &quantized_);
         else if (mode == SEARCH_APPROXIMATE)
             searchApproximate(q, k, idx, sim);
         else
@@ -437,6 +439,7 @@ private:
 #endif
     Mat pcaMean_, pcaBasis_, projected_;
     Mat vectors_;
+    detail::LazyQuantizedRows quantized_; // 4-bit codes for single exact queries, built on first use
     std::vector<String> ids_;
     GalleryANNParams annParams_;
 };

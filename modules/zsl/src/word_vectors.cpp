@@ -184,7 +184,7 @@ public:
             CV_Error(Error::StsBadArg, cv::format("WordVectors::nearestWords: k must be >= 1, got %d", k));
         Mat q = detail::normalizedRows(queries, "WordVectors::nearestWords: queries", dims());
         Mat idx, sc;
-        detail::exactTopK(q, vectors_, inverseNorms(), k, idx, sc);
+        detail::exactTopK(q, vectors_, inverseNorms(), k, idx, sc, &quantized_);
         idx.copyTo(indices);
         sc.copyTo(similarities);
     }
@@ -265,6 +265,7 @@ public:
     std::unique_ptr<std::unordered_set<std::string>> filter_;
     long long duplicates_ = 0;
     std::vector<float> invNorms_;
+    detail::LazyQuantizedRows quantized_; // 4-bit codes for single exact queries, built on first use
 };
 
 /** Lines of one buffer, parsed in parallel once their rows are assigned. */

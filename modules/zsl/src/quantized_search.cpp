@@ -1,0 +1,330 @@
+// This file is part of the opencv_zsl module (cv::zsl).
+#include "precomp.hpp"
+#include "quantized_search.hpp"
+#include "eigen_bridge.hpp"
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define ZSL_X86_KERNELS 1
+#endif
+
+namespace cv {
+namespace zsl {
+namespace detail {
+
+namespace {
+
+const int kChunk = 32;  // bytes per packed chunk = 64 dimensions
+const int kCodeMax = 7; // codes in [-7, 7], stored +8 as a nibble
+
+// out[r] = sum_i lowNibble(codes_r[i]) * qLow[i] + highNibble(codes_r[i]) * qHigh[i] for n rows.
+// There is no library routine for packed 4-bit x int8 products (BLAS works in float, Eigen has no
+// nibble type), hence these kernels; the generic one is the reference the tests hold the others to.
+typedef void (*DotsFn)(const int8_t* qLow, const int8_t* qHigh, const uint8_t* codes, int stride, int n, int32_t* out);
+
+void dotsGeneric(const int8_t* qLow, const int8_t* qHigh, const uint8_t* codes, int stride, int n, int32_t* out)
+{
+    typedef Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> ByteMatrix;
+    const Eigen::Map<const ByteMatrix> c(codes, n, stride);
+    const Eigen::VectorXi ql = Eigen::Map<const Eigen::Matrix<int8_t, Eigen::Dynamic, 1>>(qLow, stride).cast<int>();
+    const Eigen::VectorXi qh = Eigen::Map<const Eigen::Matrix<int8_t, Eigen::Dynamic, 1>>(qHigh, stride).cast<int>();
+    Eigen::Map<Eigen::VectorXi>(out, n) = c.unaryExpr([](uint8_t b) { return (int)(b & 15); }) * ql
+                                        + c.unaryExpr([](uint8_t b) { return (int)(b >> 4); }) * qh;
+}
+
+#ifdef ZSL_X86_KERNELS
+__attribute__((target("avx2"))) void dotsAvx2(const int8_t* qLow, const int8_t* qHigh, const uint8_t* codes, int stride,
+                                              int n, int32_t* out)
+{
+    const __m256i mask = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    for (int r = 0; r < n; r++)
+    {
+        const uint8_t* c = codes + (size_t)r * stride;
+        __m256i acc = _mm256_setzero_si256();
+        for (int i = 0; i < stride; i += kChunk)
+        {
+            const __m256i x = _mm256_loadu_si256((const __m256i*)(c + i));
+            const __m256i lo = _mm256_and_si256(x, mask);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), mask);
+            // unsigned nibble x signed byte, pairs summed in int16: at most 2*(2*15*127) = 7620, no saturation.
+            const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i*)(qLow + i))),
+                                               _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i*)(qHigh + i))));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, ones));
+        }
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        s = _mm_hadd_epi32(s, s);
+        s = _mm_hadd_epi32(s, s);
+        out[r] = _mm_cvtsi128_si32(s);
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void dotsVnni(const int8_t* qLow, const int8_t* qHigh,
+                                                                    const uint8_t* codes, int stride, int n, int32_t* out)
+{
+    const __m512i mask = _mm512_set1_epi8(0x0F);
+    const int full = stride / 64 * 64;
+    // A row of an odd number of chunks ends with half a register: a masked load zeroes the rest.
+    const __mmask64 tail = stride > full ? (((__mmask64)1 << (stride - full)) - 1) : 0;
+    const __m512i qlTail = _mm512_maskz_loadu_epi8(tail, qLow + full), qhTail = _mm512_maskz_loadu_epi8(tail, qHigh + full);
+    for (int r = 0; r < n; r++)
+    {
+        const uint8_t* c = codes + (size_t)r * stride;
+        __m512i acc = _mm512_setzero_si512();
+        for (int i = 0; i < full; i += 64)
+        {
+            const __m512i x = _mm512_loadu_si512(c + i);
+            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(x, mask), _mm512_loadu_si512(qLow + i));
+            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(_mm512_srli_epi16(x, 4), mask), _mm512_loadu_si512(qHigh + i));
+        }
+        if (tail)
+        {
+            const __m512i x = _mm512_maskz_loadu_epi8(tail, c + full);
+            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(x, mask), qlTail);
+            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(_mm512_srli_epi16(x, 4), mask), qhTail);
+        }
+        out[r] = _mm512_reduce_add_epi32(acc);
+    }
+}
+#endif
+
+DotsFn kernelFunction(QuantizedRows::Kernel kernel)
+{
+    switch (kernel)
+    {
+#ifdef ZSL_X86_KERNELS
+    case QuantizedRows::KERNEL_AVX2: return dotsAvx2;
+    case QuantizedRows::KERNEL_AVX512_VNNI: return dotsVnni;
+#endif
+    default: return dotsGeneric;
+    }
+}
+
+QuantizedRows::Kernel bestKernel()
+{
+    if (QuantizedRows::kernelSupported(QuantizedRows::KERNEL_AVX512_VNNI))
+        return QuantizedRows::KERNEL_AVX512_VNNI;
+    if (QuantizedRows::kernelSupported(QuantizedRows::KERNEL_AVX2))
+        return QuantizedRows::KERNEL_AVX2;
+    return QuantizedRows::KERNEL_GENERIC;
+}
+
+// Position of dimension d in the packed layout: byte index and whether it is the high nibble.
+inline void packedPosition(int d, int& byte, bool& high)
+{
+    const int chunk = d / 64, within = d % 64;
+    byte = chunk * kChunk + within % kChunk;
+    high = within >= kChunk;
+}
+
+// Candidate of the exact re-scoring: its upper bound and row.
+struct Candidate
+{
+    float upper;
+    int row;
+};
+
+} // namespace
+
+bool QuantizedRows::kernelSupported(Kernel kernel)
+{
+    switch (kernel)
+    {
+    case KERNEL_AUTO:
+    case KERNEL_GENERIC: return true;
+#ifdef ZSL_X86_KERNELS
+    case KERNEL_AVX2: return cv::checkHardwareSupport(CV_CPU_AVX2);
+    case KERNEL_AVX512_VNNI:
+        return cv::checkHardwareSupport(CV_CPU_AVX_512F) && cv::checkHardwareSupport(CV_CPU_AVX_512BW)
+            && cv::checkHardwareSupport(CV_CPU_AVX_512VNNI);
+#endif
+    default: return false;
+    }
+}
+
+const char* QuantizedRows::kernelName()
+{
+    static const char* names[] = { "auto", "generic", "avx2", "avx512-vnni" };
+    return names[bestKernel()];
+}
+
+void QuantizedRows::setKernel(Kernel kernel)
+{
+    if (!kernelSupported(kernel))
+        CV_Error(Error::StsNotImplemented, cv::format("zsl quantized search: kernel %d is not supported on this CPU", (int)kernel));
+    kernel_ = kernel;
+}
+
+QuantizedRows::QuantizedRows(const Mat& gallery, const std::vector<float>& scale)
+{
+    CV_Assert(gallery.type() == CV_32FC1 && gallery.isContinuous());
+    CV_Assert(scale.empty() || scale.size() == (size_t)gallery.rows);
+    rows_ = gallery.rows;
+    dims_ = gallery.cols;
+    stride_ = (dims_ + 63) / 64 * kChunk;
+    codes_.create(rows_, stride_, CV_8U);
+    step_.resize(rows_);
+    error_.resize(rows_);
+    codeNorm_.resize(rows_);
+    const int chunks = stride_ / kChunk;
+    cv::parallel_for_(Range(0, rows_), [&](const Range& r) {
+        // Nibble values (code + 8) of one row, padded with code 0 to whole chunks.
+        Eigen::ArrayXf v(dims_), c(dims_);
+        Eigen::ArrayXi nibble = Eigen::ArrayXi::Constant(chunks * 64, 8);
+        for (int n = r.start; n < r.end; n++)
+        {
+            v = Eigen::Map<const Eigen::ArrayXf>(gallery.ptr<float>(n), dims_) * (scale.empty() ? 1.f : scale[n]);
+            const float maxAbs = v.abs().maxCoeff();
+            const float s = maxAbs > 0 ? maxAbs / kCodeMax : 0.f;
+            if (s > 0)
+                c = (v / s).round().max((float)-kCodeMax).min((float)kCodeMax);
+            else
+                c.setZero();
+            step_[n] = s;
+            // Float sums of squares are off by at most D * eps relatively; the bounds must not come
+            // out smaller than the truth, hence the inflation.
+            const float inflate = 1.f + 1e-6f * (float)dims_ + 1e-6f;
+            error_[n] = (v - c * s).matrix().norm() * inflate;
+            codeNorm_[n] = c.matrix().norm() * s * inflate;
+            nibble.head(dims_) = c.cast<int>() + 8;
+            uint8_t* row = codes_.ptr<uint8_t>(n);
+            for (int j = 0; j < chunks; j++)
+                Eigen::Map<Eigen::Array<uint8_t, kChunk, 1>>(row + j * kChunk) =
+                    (nibble.segment<kChunk>(j * 64) + 16 * nibble.segment<kChunk>(j * 64 + kChunk)).cast<uint8_t>();
+        }
+    });
+}
+
+size_t QuantizedRows::memoryBytes() const
+{
+    return codes_.total() + (step_.size() + error_.size() + codeNorm_.size()) * sizeof(float);
+}
+
+void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<float>& scale, int k,
+                         int* indices, float* scores) const
+{
+    CV_Assert(k >= 1 && k <= rows_ && gallery.rows == rows_ && gallery.cols == dims_);
+    const Eigen::Map<const Eigen::ArrayXf> qa(q, dims_);
+    const float qMax = qa.abs().maxCoeff();
+    if (!(qMax > 0))
+    {
+        // A zero query scores 0 everywhere: ties go to the lowest rows.
+        for (int j = 0; j < k; j++)
+        {
+            indices[j] = j;
+            scores[j] = 0.f;
+        }
+        return;
+    }
+    // Query codes, laid out as the rows' low and high nibbles (padding 0).
+    const float sq = qMax / 127.f;
+    const Eigen::ArrayXf cq = (qa / sq).round().max(-127.f).min(127.f);
+    std::vector<int8_t> qLow(stride_, 0), qHigh(stride_, 0);
+    for (int d = 0; d < dims_; d++)
+    {
+        int byte;
+        bool high;
+        packedPosition(d, byte, high);
+        (high ? qHigh : qLow)[byte] = (int8_t)cq[d];
+    }
+    const int32_t offset = 8 * (int32_t)cq.sum(); // stored nibbles are c + 8
+    const double qNorm = qa.cast<double>().matrix().norm() * (1 + 1e-6);
+    const double qError = (qa.cast<double>() - cq.cast<double>() * (double)sq).matrix().norm() * (1 + 1e-6);
+    // Float products below round by a few eps: one more relative 1e-6 keeps the widths certified.
+    const float qNormF = (float)(qNorm * (1 + 1e-6)), qErrorF = (float)(qError * (1 + 1e-6));
+    // Float rounding: a row may be dropped only if its *computed* exact score (a float dot product,
+    // off the real one by at most ~D * eps * ||q|| for unit rows) cannot reach the top k either, so
+    // the bounds are widened by twice that.
+    const float slack = (float)(qNorm * (2.5e-7 * dims_ + 1e-6));
+    const DotsFn dots = kernelFunction(kernel_ == KERNEL_AUTO ? bestKernel() : kernel_);
+
+    // Pass over the codes in blocks: approximate scores, per-block k best lower bounds, and the rows
+    // whose upper bound reaches the block's k-th lower bound so far (a superset of the final cut).
+    const int block = 8192;
+    const int nBlocks = (rows_ + block - 1) / block;
+    std::vector<std::vector<Candidate>> candidates(nBlocks);
+    std::vector<std::vector<float>> lowers(nBlocks);
+    cv::parallel_for_(Range(0, nBlocks), [&](const Range& r) {
+        std::vector<int32_t> dot(block);
+        Eigen::ArrayXf approx(block), width(block);
+        for (int b = r.start; b < r.end; b++)
+        {
+            const int n0 = b * block, nb = std::min(block, rows_ - n0);
+            dots(qLow.data(), qHigh.data(), codes_.ptr<uint8_t>(n0), stride_, nb, dot.data());
+            // Approximate scores and their certified half-widths for the whole block at once.
+            const Eigen::Map<const Eigen::ArrayXf> step(step_.data() + n0, nb), err(error_.data() + n0, nb),
+                codeNorm(codeNorm_.data() + n0, nb);
+            approx.head(nb) = (Eigen::Map<const Eigen::ArrayXi>(dot.data(), nb) - offset).cast<float>() * step * sq;
+            width.head(nb) = err * qNormF + codeNorm * qErrorF + slack;
+            std::vector<float>& low = lowers[b]; // min-heap of the k best lower bounds
+            std::vector<Candidate>& cand = candidates[b];
+            float cut = -FLT_MAX;
+            for (int j = 0; j < nb; j++)
+            {
+                const float lower = approx[j] - width[j], upper = approx[j] + width[j];
+                if ((int)low.size() < k)
+                {
+                    low.push_back(lower);
+                    std::push_heap(low.begin(), low.end(), std::greater<float>());
+                    if ((int)low.size() == k)
+                        cut = low.front();
+                }
+                else if (lower > cut)
+                {
+                    std::pop_heap(low.begin(), low.end(), std::greater<float>());
+                    low.back() = lower;
+                    std::push_heap(low.begin(), low.end(), std::greater<float>());
+                    cut = low.front();
+                }
+                if (upper >= cut)
+                    cand.push_back(Candidate{ upper, n0 + j });
+            }
+        }
+    });
+
+    // The k-th best lower bound of the whole gallery: no row below it can be in the top k.
+    std::vector<float> allLowers;
+    for (const std::vector<float>& l : lowers)
+        allLowers.insert(allLowers.end(), l.begin(), l.end());
+    std::nth_element(allLowers.begin(), allLowers.begin() + (k - 1), allLowers.end(), std::greater<float>());
+    const float cut = allLowers[k - 1];
+
+    // Exact scores of the survivors, computed as the float path does (dot, then the row scale).
+    std::vector<std::pair<float, int>> exact;
+    const Eigen::Map<const Eigen::VectorXf> qv(q, dims_);
+    for (const std::vector<Candidate>& cand : candidates)
+        for (const Candidate& c : cand)
+            if (c.upper >= cut)
+            {
+                float s = Eigen::Map<const Eigen::VectorXf>(gallery.ptr<float>(c.row), dims_).dot(qv);
+                if (!scale.empty())
+                    s *= scale[c.row];
+                exact.emplace_back(s, c.row);
+            }
+    CV_Assert((int)exact.size() >= k);
+    std::partial_sort(exact.begin(), exact.begin() + k, exact.end(), [](const std::pair<float, int>& a, const std::pair<float, int>& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    });
+    for (int j = 0; j < k; j++)
+    {
+        scores[j] = exact[j].first;
+        indices[j] = exact[j].second;
+    }
+}
+
+std::shared_ptr<const QuantizedRows> LazyQuantizedRows::get(const Mat& gallery, const std::vector<float>& scale) const
+{
+    if (gallery.rows < kMinRows)
+        return std::shared_ptr<const QuantizedRows>();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!rows_)
+        rows_ = std::make_shared<const QuantizedRows>(gallery, scale);
+    return rows_;
+}
+
+void LazyQuantizedRows::reset()
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    rows_.reset();
+}
+
+}}} // namespace cv::zsl::detail
