@@ -16,6 +16,7 @@ namespace {
 
 const int kChunk = 32;  // bytes per packed chunk = 64 dimensions
 const int kCodeMax = 7; // codes in [-7, 7], stored +8 as a nibble
+const int kFineSteps = 14; // the fine step is the coarse step / 14
 
 // out[r] = sum_i lowNibble(codes_r[i]) * qLow[i] + highNibble(codes_r[i]) * qHigh[i] for n rows.
 // There is no library routine for packed 4-bit x int8 products (BLAS works in float, Eigen has no
@@ -161,42 +162,58 @@ QuantizedRows::QuantizedRows(const Mat& gallery, const std::vector<float>& scale
     rows_ = gallery.rows;
     dims_ = gallery.cols;
     stride_ = (dims_ + 63) / 64 * kChunk;
-    codes_.create(rows_, stride_, CV_8U);
+    coarse_.create(rows_, stride_, CV_8U);
+    fine_.create(rows_, stride_, CV_8U);
     step_.resize(rows_);
-    error_.resize(rows_);
-    codeNorm_.resize(rows_);
+    coarseError_.resize(rows_);
+    coarseNorm_.resize(rows_);
+    fineError_.resize(rows_);
+    fineNorm_.resize(rows_);
     const int chunks = stride_ / kChunk;
+    // Float sums of squares are off by at most D * eps relatively; the bounds must not come out
+    // smaller than the truth, hence the inflation.
+    const float inflate = 1.f + 1e-6f * (float)dims_ + 1e-6f;
     cv::parallel_for_(Range(0, rows_), [&](const Range& r) {
-        // Nibble values (code + 8) of one row, padded with code 0 to whole chunks.
-        Eigen::ArrayXf v(dims_), c(dims_);
-        Eigen::ArrayXi nibble = Eigen::ArrayXi::Constant(chunks * 64, 8);
+        Eigen::ArrayXf v(dims_), c1(dims_), c2(dims_), e(dims_);
+        Eigen::ArrayXi nibble = Eigen::ArrayXi::Constant(chunks * 64, 8); // code + 8, padding code 0
+        auto pack = [&](const Eigen::ArrayXf& c, uint8_t* row) {
+            nibble.head(dims_) = c.cast<int>() + 8;
+            for (int j = 0; j < chunks; j++)
+                Eigen::Map<Eigen::Array<uint8_t, kChunk, 1>>(row + j * kChunk) =
+                    (nibble.segment<kChunk>(j * 64) + 16 * nibble.segment<kChunk>(j * 64 + kChunk)).cast<uint8_t>();
+        };
         for (int n = r.start; n < r.end; n++)
         {
             v = Eigen::Map<const Eigen::ArrayXf>(gallery.ptr<float>(n), dims_) * (scale.empty() ? 1.f : scale[n]);
             const float maxAbs = v.abs().maxCoeff();
             const float s = maxAbs > 0 ? maxAbs / kCodeMax : 0.f;
             if (s > 0)
-                c = (v / s).round().max((float)-kCodeMax).min((float)kCodeMax);
+            {
+                c1 = (v / s).round().max((float)-kCodeMax).min((float)kCodeMax);
+                // |v - s c1| <= s/2 per value: the fine codes, step s/14, span it with [-7, 7].
+                c2 = ((v - c1 * s) / (s / kFineSteps)).round().max((float)-kCodeMax).min((float)kCodeMax);
+            }
             else
-                c.setZero();
+            {
+                c1.setZero();
+                c2.setZero();
+            }
             step_[n] = s;
-            // Float sums of squares are off by at most D * eps relatively; the bounds must not come
-            // out smaller than the truth, hence the inflation.
-            const float inflate = 1.f + 1e-6f * (float)dims_ + 1e-6f;
-            error_[n] = (v - c * s).matrix().norm() * inflate;
-            codeNorm_[n] = c.matrix().norm() * s * inflate;
-            nibble.head(dims_) = c.cast<int>() + 8;
-            uint8_t* row = codes_.ptr<uint8_t>(n);
-            for (int j = 0; j < chunks; j++)
-                Eigen::Map<Eigen::Array<uint8_t, kChunk, 1>>(row + j * kChunk) =
-                    (nibble.segment<kChunk>(j * 64) + 16 * nibble.segment<kChunk>(j * 64 + kChunk)).cast<uint8_t>();
+            e = v - c1 * s;
+            coarseError_[n] = e.matrix().norm() * inflate;
+            coarseNorm_[n] = c1.matrix().norm() * s * inflate;
+            e -= c2 * (s / kFineSteps);
+            fineError_[n] = e.matrix().norm() * inflate;
+            fineNorm_[n] = (c1 * s + c2 * (s / kFineSteps)).matrix().norm() * inflate;
+            pack(c1, coarse_.ptr<uint8_t>(n));
+            pack(c2, fine_.ptr<uint8_t>(n));
         }
     });
 }
 
 size_t QuantizedRows::memoryBytes() const
 {
-    return codes_.total() + (step_.size() + error_.size() + codeNorm_.size()) * sizeof(float);
+    return coarse_.total() + fine_.total() + 5 * step_.size() * sizeof(float);
 }
 
 void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<float>& scale, int k,
@@ -215,52 +232,42 @@ void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<f
         }
         return;
     }
-    // Query codes, laid out as the rows' low and high nibbles (padding 0).
-    const float sq = qMax / 127.f;
-    const Eigen::ArrayXf cq = (qa / sq).round().max(-127.f).min(127.f);
-    std::vector<int8_t> qLow(stride_, 0), qHigh(stride_, 0);
-    for (int d = 0; d < dims_; d++)
-    {
-        int byte;
-        bool high;
-        packedPosition(d, byte, high);
-        (high ? qHigh : qLow)[byte] = (int8_t)cq[d];
-    }
-    const int32_t offset = 8 * (int32_t)cq.sum(); // stored nibbles are c + 8
-    const double qNorm = qa.cast<double>().matrix().norm() * (1 + 1e-6);
-    const double qError = (qa.cast<double>() - cq.cast<double>() * (double)sq).matrix().norm() * (1 + 1e-6);
-    // Float products below round by a few eps: one more relative 1e-6 keeps the widths certified.
-    const float qNormF = (float)(qNorm * (1 + 1e-6)), qErrorF = (float)(qError * (1 + 1e-6));
-    // Float rounding: a row may be dropped only if its *computed* exact score (a float dot product,
-    // off the real one by at most ~D * eps * ||q|| for unit rows) cannot reach the top k either, so
-    // the bounds are widened by twice that.
-    const float slack = (float)(qNorm * (2.5e-7 * dims_ + 1e-6));
+    const QueryCodes qc = encodeQuery(q);
     const DotsFn dots = kernelFunction(kernel_ == KERNEL_AUTO ? bestKernel() : kernel_);
+    const int8_t *qLow = qc.low.data(), *qHigh = qc.high.data();
 
-    // Pass over the codes in blocks: approximate scores, per-block k best lower bounds, and the rows
-    // whose upper bound reaches the block's k-th lower bound so far (a superset of the final cut).
+    // Pass over the coarse codes in blocks, in parallel. A row whose coarse upper bound reaches the
+    // running cut (the k-th best lower bound of this thread so far) is refined with its fine codes;
+    // its fine bounds feed the cut, and it stays a candidate if its fine upper bound reaches it.
+    // Every cut used is at most the final one, so the candidates are a superset of the final cut.
     const int block = 8192;
     const int nBlocks = (rows_ + block - 1) / block;
     std::vector<std::vector<Candidate>> candidates(nBlocks);
-    std::vector<std::vector<float>> lowers(nBlocks);
+    std::vector<std::vector<float>> lowers(nBlocks); // the k best lower bounds of each range of blocks
     cv::parallel_for_(Range(0, nBlocks), [&](const Range& r) {
         std::vector<int32_t> dot(block);
-        Eigen::ArrayXf approx(block), width(block);
+        Eigen::ArrayXf upper(block);
+        std::vector<float>& low = lowers[r.start]; // min-heap
+        float cut = -FLT_MAX;
         for (int b = r.start; b < r.end; b++)
         {
             const int n0 = b * block, nb = std::min(block, rows_ - n0);
-            dots(qLow.data(), qHigh.data(), codes_.ptr<uint8_t>(n0), stride_, nb, dot.data());
-            // Approximate scores and their certified half-widths for the whole block at once.
-            const Eigen::Map<const Eigen::ArrayXf> step(step_.data() + n0, nb), err(error_.data() + n0, nb),
-                codeNorm(codeNorm_.data() + n0, nb);
-            approx.head(nb) = (Eigen::Map<const Eigen::ArrayXi>(dot.data(), nb) - offset).cast<float>() * step * sq;
-            width.head(nb) = err * qNormF + codeNorm * qErrorF + slack;
-            std::vector<float>& low = lowers[b]; // min-heap of the k best lower bounds
+            dots(qLow, qHigh, coarse_.ptr<uint8_t>(n0), stride_, nb, dot.data());
+            // coarseScore() + coarseWidth() for the whole block at once.
+            const Eigen::Map<const Eigen::ArrayXf> step(step_.data() + n0, nb), err(coarseError_.data() + n0, nb),
+                norm(coarseNorm_.data() + n0, nb);
+            upper.head(nb) = (Eigen::Map<const Eigen::ArrayXi>(dot.data(), nb) - qc.offset).cast<float>() * step * qc.step
+                           + err * qc.norm + norm * qc.error + qc.slack;
             std::vector<Candidate>& cand = candidates[b];
-            float cut = -FLT_MAX;
             for (int j = 0; j < nb; j++)
             {
-                const float lower = approx[j] - width[j], upper = approx[j] + width[j];
+                if (upper[j] < cut)
+                    continue;
+                const int n = n0 + j;
+                int32_t fineDot;
+                dots(qLow, qHigh, fine_.ptr<uint8_t>(n), stride_, 1, &fineDot);
+                const float a = fineScore(qc, n, dot[j], fineDot), w = fineWidth(qc, n);
+                const float lower = a - w;
                 if ((int)low.size() < k)
                 {
                     low.push_back(lower);
@@ -275,8 +282,8 @@ void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<f
                     std::push_heap(low.begin(), low.end(), std::greater<float>());
                     cut = low.front();
                 }
-                if (upper >= cut)
-                    cand.push_back(Candidate{ upper, n0 + j });
+                if (a + w >= cut)
+                    cand.push_back(Candidate{ a + w, n });
             }
         }
     });
@@ -309,6 +316,62 @@ void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<f
         scores[j] = exact[j].first;
         indices[j] = exact[j].second;
     }
+}
+
+QuantizedRows::QueryCodes QuantizedRows::encodeQuery(const float* q) const
+{
+    QueryCodes qc;
+    const Eigen::Map<const Eigen::ArrayXf> qa(q, dims_);
+    const float qMax = qa.abs().maxCoeff();
+    CV_Assert(qMax > 0);
+    // Codes laid out as the rows' low and high nibbles (padding 0).
+    qc.step = qMax / 127.f;
+    const Eigen::ArrayXf cq = (qa / qc.step).round().max(-127.f).min(127.f);
+    qc.low.assign(stride_, 0);
+    qc.high.assign(stride_, 0);
+    for (int d = 0; d < dims_; d++)
+    {
+        int byte;
+        bool high;
+        packedPosition(d, byte, high);
+        (high ? qc.high : qc.low)[byte] = (int8_t)cq[d];
+    }
+    qc.offset = 8 * (int32_t)cq.sum(); // stored nibbles are code + 8
+    const double qNorm = qa.cast<double>().matrix().norm() * (1 + 1e-6);
+    const double qError = (qa.cast<double>() - cq.cast<double>() * (double)qc.step).matrix().norm() * (1 + 1e-6);
+    // Float products round by a few eps: one more relative 1e-6 keeps the widths certified.
+    qc.norm = (float)(qNorm * (1 + 1e-6));
+    qc.error = (float)(qError * (1 + 1e-6));
+    // A row may be dropped only if its *computed* exact score (a float dot product, off the real one
+    // by at most ~D * eps * ||q|| for unit rows) cannot reach the top k either: widen by twice that.
+    qc.slack = (float)(qNorm * (2.5e-7 * dims_ + 1e-6));
+    return qc;
+}
+
+void QuantizedRows::bounds(const float* q, int row, float& coarse, float& coarseHalfWidth, float& fine,
+                           float& fineHalfWidth) const
+{
+    CV_Assert(row >= 0 && row < rows_);
+    const QueryCodes qc = encodeQuery(q);
+    const DotsFn dots = kernelFunction(kernel_ == KERNEL_AUTO ? bestKernel() : kernel_);
+    int32_t coarseDot, fineDot;
+    dots(qc.low.data(), qc.high.data(), coarse_.ptr<uint8_t>(row), stride_, 1, &coarseDot);
+    dots(qc.low.data(), qc.high.data(), fine_.ptr<uint8_t>(row), stride_, 1, &fineDot);
+    coarse = (float)(coarseDot - qc.offset) * step_[row] * qc.step;
+    coarseHalfWidth = coarseError_[row] * qc.norm + coarseNorm_[row] * qc.error + qc.slack;
+    fine = fineScore(qc, row, coarseDot, fineDot);
+    fineHalfWidth = fineWidth(qc, row);
+}
+
+float QuantizedRows::fineScore(const QueryCodes& qc, int row, int32_t coarseDot, int32_t fineDot) const
+{
+    // s_q <c_q, s c + s/14 f>, in exact integers until the last two products.
+    return (float)(kFineSteps * (coarseDot - qc.offset) + (fineDot - qc.offset)) * (step_[row] / kFineSteps) * qc.step;
+}
+
+float QuantizedRows::fineWidth(const QueryCodes& qc, int row) const
+{
+    return fineError_[row] * qc.norm + fineNorm_[row] * qc.error + qc.slack;
 }
 
 std::shared_ptr<const QuantizedRows> LazyQuantizedRows::get(const Mat& gallery, const std::vector<float>& scale) const

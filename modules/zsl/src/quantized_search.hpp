@@ -13,17 +13,22 @@ namespace cv {
 namespace zsl {
 namespace detail {
 
-/** 4-bit codes of the rows of a gallery, used to answer one query *exactly* while reading an
+/** 4-bit codes of the rows of a gallery, used to answer one query *exactly* while reading about an
     eighth of the bytes of the float gallery.
 
     A brute-force single query is a matrix-vector product: it streams the whole float gallery
-    (2.4 GB for 2M x 300) through memory and is bandwidth-bound (~100 ms at ~25 GB/s). Here each
-    row v_n is stored as v_n = s_n c_n + e_n (c_n in [-7, 7], one step s_n per row, ||e_n|| and
-    ||s_n c_n|| kept), the query as q = s_q c_q + e_q (c_q int8). The integer dot product gives an
-    approximate score a_n = s_q s_n <c_q, c_n> whose distance from the true score is certified:
-        |<q, v_n> - a_n| = |<q, e_n> + <e_q, s_n c_n>| <= ||q|| ||e_n|| + ||e_q|| ||s_n c_n||.
-    Rows whose upper bound cannot reach the k-th best lower bound cannot be in the top k; the others
-    are re-scored on the float gallery. The answer is the brute force's (same rows, same scores). */
+    (2.4 GB for 2M x 300) through memory and is bandwidth-bound (~180 ms here). Here each row v_n
+    is stored as v_n = s_n c_n + e_n (coarse codes c_n in [-7, 7], one step s_n per row) and, for
+    refinement, the residual as e_n = (s_n / 14) f_n + r_n (fine codes f_n in [-7, 7]); the query as
+    q = s_q c_q + e_q (c_q int8). Integer dot products give approximate scores whose distance from
+    the true score is certified, e.g. for the coarse level
+        |<q, v_n> - s_q s_n <c_q, c_n>| = |<q, e_n> + <e_q, s_n c_n>| <= ||q|| ||e_n|| + ||e_q|| ||s_n c_n||
+    (~0.15 wide for unit rows of 300 dimensions; ~0.01 with the fine codes). A row is refined only
+    when its coarse upper bound reaches the k-th best lower bound found so far, kept as a candidate
+    only when its fine upper bound does, and the candidates are re-scored on the float gallery. No
+    row that can be in the top k is dropped: the answer is the brute force's. On clustered data
+    (embeddings) few rows pass the coarse level; on structureless data more rows are refined, and
+    the cost approaches that of reading 8-bit codes. */
 class QuantizedRows
 {
 public:
@@ -35,6 +40,10 @@ public:
         the lower row: the same answer as exactTopK. k must be in [1, N]. */
     void topK(const float* q, const Mat& gallery, const std::vector<float>& scale, int k,
               int* indices, float* scores) const;
+
+    /** The certified approximations of <q, row> (q: D floats, non-zero): the true score lies within
+        coarse +- coarseHalfWidth and within fine +- fineHalfWidth (what topK relies on; for tests). */
+    void bounds(const float* q, int row, float& coarse, float& coarseHalfWidth, float& fine, float& fineHalfWidth) const;
 
     //! Bytes held by the codes and per-row constants.
     size_t memoryBytes() const;
@@ -49,15 +58,31 @@ public:
     void setKernel(Kernel kernel);
 
 private:
+    // A query's int8 codes in the rows' nibble layout, and the query terms of the bounds.
+    struct QueryCodes
+    {
+        std::vector<int8_t> low, high;
+        float step;     // s_q
+        int32_t offset; // 8 * sum(c_q): stored nibbles are code + 8
+        float norm;     // ||q|| (rounded up)
+        float error;    // ||e_q|| (rounded up)
+        float slack;    // float rounding of the scores
+    };
+    QueryCodes encodeQuery(const float* q) const;
+    float fineScore(const QueryCodes& qc, int row, int32_t coarseDot, int32_t fineDot) const;
+    float fineWidth(const QueryCodes& qc, int row) const;
+
     int rows_ = 0, dims_ = 0, stride_ = 0;
     Kernel kernel_ = KERNEL_AUTO;
-    // rows_ x stride_ bytes. Byte i of the 32-byte chunk j holds c+8 (in [1, 15]) of dimension
-    // 64j+i in its low nibble and of dimension 64j+32+i in its high nibble, so that SIMD kernels
-    // unpack a chunk with one mask and one shift; padding dimensions hold code 0.
-    Mat codes_;
-    std::vector<float> step_;      // s_n
-    std::vector<float> error_;     // ||e_n||
-    std::vector<float> codeNorm_;  // ||s_n c_n||
+    // rows_ x stride_ bytes each. Byte i of the 32-byte chunk j holds code+8 (in [1, 15]) of
+    // dimension 64j+i in its low nibble and of dimension 64j+32+i in its high nibble, so that SIMD
+    // kernels unpack a chunk with one mask and one shift; padding dimensions hold code 0.
+    Mat coarse_, fine_;               // c_n, f_n
+    std::vector<float> step_;         // s_n
+    std::vector<float> coarseError_;  // ||e_n||
+    std::vector<float> coarseNorm_;   // ||s_n c_n||
+    std::vector<float> fineError_;    // ||r_n||
+    std::vector<float> fineNorm_;     // ||s_n c_n + s_n/14 f_n||
 };
 
 /** A QuantizedRows built on first use, from any number of threads (built once, shared after). */

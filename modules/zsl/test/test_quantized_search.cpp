@@ -88,7 +88,7 @@ TEST(ZSL_QuantizedSearch, topK_equals_brute_force_for_every_kernel_and_dimension
         const Mat unit = unitRows(x, inv);
         // Word-vector style: raw rows scaled by their inverse norms.
         QuantizedRows codes(x, inv);
-        EXPECT_EQ(codes.memoryBytes(), (size_t)20000 * ((d + 63) / 64 * 32) + 3 * 20000 * sizeof(float));
+        EXPECT_EQ(codes.memoryBytes(), (size_t)2 * 20000 * ((d + 63) / 64 * 32) + 5 * 20000 * sizeof(float));
         cv::RNG rng(d);
         for (int t = 0; t < 3; t++)
         {
@@ -124,6 +124,60 @@ TEST(ZSL_QuantizedSearch, topK_equals_brute_force_for_every_kernel_and_dimension
                 EXPECT_EQ(results[0][1], 10000);
             }
         }
+    }
+}
+
+// The bounds topK prunes with must hold for the worst query, the one along a row's quantisation
+// error (where Cauchy-Schwarz is tight). The test recovers the dequantised rows through bounds()
+// on basis-vector queries (exact there: a basis vector is coded without error), then aims at them.
+TEST(ZSL_QuantizedSearch, bounds_hold_for_adversarial_queries)
+{
+    for (int d : { 65, 300 })
+    {
+        SCOPED_TRACE(cv::format("d = %d", d));
+        cv::RNG rng(d);
+        Mat x(200, d, CV_32F);
+        rng.fill(x, cv::RNG::NORMAL, 0, 1);
+        std::vector<float> inv;
+        const Mat unit = unitRows(x, inv);
+        QuantizedRows codes(unit, std::vector<float>());
+        double tightestCoarse = 0, tightestFine = 0;
+        for (int n = 0; n < unit.rows; n++)
+        {
+            Mat coarseRow(1, d, CV_32F), fineRow(1, d, CV_32F), e = Mat::zeros(1, d, CV_32F);
+            float c, cw, f, fw;
+            for (int i = 0; i < d; i++)
+            {
+                e.at<float>(i) = 1.f;
+                codes.bounds(e.ptr<float>(), n, c, cw, f, fw);
+                coarseRow.at<float>(i) = c;
+                fineRow.at<float>(i) = f;
+                e.at<float>(i) = 0.f;
+            }
+            const Mat v = unit.row(n);
+            EXPECT_LT(cv::norm(v - coarseRow), 0.25); // the codes do describe the row
+            EXPECT_LT(cv::norm(v - fineRow), 0.25 / 14);
+            for (int level = 0; level < 2; level++)
+            {
+                Mat q = v - (level == 0 ? coarseRow : fineRow);
+                q /= cv::norm(q);
+                codes.bounds(q.ptr<float>(), n, c, cw, f, fw);
+                const double truth = v.dot(q), approx = level == 0 ? c : f, width = level == 0 ? cw : fw;
+                EXPECT_LE(std::abs(truth - approx), width) << "row " << n << " level " << level;
+                (level == 0 ? tightestCoarse : tightestFine) =
+                    std::max(level == 0 ? tightestCoarse : tightestFine, std::abs(truth - approx) / width);
+            }
+            // And for random queries, at both levels.
+            Mat q(1, d, CV_32F);
+            rng.fill(q, cv::RNG::NORMAL, 0, 1);
+            codes.bounds(q.ptr<float>(), n, c, cw, f, fw);
+            EXPECT_LE(std::abs(v.dot(q) - c), cw);
+            EXPECT_LE(std::abs(v.dot(q) - f), fw);
+        }
+        // The adversarial queries come close to the bound: it is certified, not loose (the fine
+        // level's query-error term, ~0.008, is a larger share of its ~0.02 width).
+        EXPECT_GT(tightestCoarse, 0.9);
+        EXPECT_GT(tightestFine, 0.7);
     }
 }
 
