@@ -59,30 +59,55 @@ __attribute__((target("avx2"))) void dotsAvx2(const int8_t* qLow, const int8_t* 
     }
 }
 
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline __m512i dotStepVnni(__m512i acc, __m512i x, __m512i ql, __m512i qh)
+{
+    const __m512i mask = _mm512_set1_epi8(0x0F);
+    acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(x, mask), ql);
+    return _mm512_dpbusd_epi32(acc, _mm512_and_si512(_mm512_srli_epi16(x, 4), mask), qh);
+}
+
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void dotsVnni(const int8_t* qLow, const int8_t* qHigh,
                                                                     const uint8_t* codes, int stride, int n, int32_t* out)
 {
-    const __m512i mask = _mm512_set1_epi8(0x0F);
     const int full = stride / 64 * 64;
     // A row of an odd number of chunks ends with half a register: a masked load zeroes the rest.
     const __mmask64 tail = stride > full ? (((__mmask64)1 << (stride - full)) - 1) : 0;
     const __m512i qlTail = _mm512_maskz_loadu_epi8(tail, qLow + full), qhTail = _mm512_maskz_loadu_epi8(tail, qHigh + full);
-    for (int r = 0; r < n; r++)
+    int r = 0;
+    // Four rows at a time: four independent accumulator chains hide the latency of vpdpbusd
+    // (one chain per row left the loop latency-bound instead of memory-bound).
+    for (; r + 4 <= n; r += 4)
+    {
+        const uint8_t* c = codes + (size_t)r * stride;
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < full; i += 64)
+        {
+            const __m512i ql = _mm512_loadu_si512(qLow + i), qh = _mm512_loadu_si512(qHigh + i);
+            a0 = dotStepVnni(a0, _mm512_loadu_si512(c + i), ql, qh);
+            a1 = dotStepVnni(a1, _mm512_loadu_si512(c + stride + i), ql, qh);
+            a2 = dotStepVnni(a2, _mm512_loadu_si512(c + 2 * stride + i), ql, qh);
+            a3 = dotStepVnni(a3, _mm512_loadu_si512(c + 3 * stride + i), ql, qh);
+        }
+        if (tail)
+        {
+            a0 = dotStepVnni(a0, _mm512_maskz_loadu_epi8(tail, c + full), qlTail, qhTail);
+            a1 = dotStepVnni(a1, _mm512_maskz_loadu_epi8(tail, c + stride + full), qlTail, qhTail);
+            a2 = dotStepVnni(a2, _mm512_maskz_loadu_epi8(tail, c + 2 * stride + full), qlTail, qhTail);
+            a3 = dotStepVnni(a3, _mm512_maskz_loadu_epi8(tail, c + 3 * stride + full), qlTail, qhTail);
+        }
+        out[r] = _mm512_reduce_add_epi32(a0);
+        out[r + 1] = _mm512_reduce_add_epi32(a1);
+        out[r + 2] = _mm512_reduce_add_epi32(a2);
+        out[r + 3] = _mm512_reduce_add_epi32(a3);
+    }
+    for (; r < n; r++)
     {
         const uint8_t* c = codes + (size_t)r * stride;
         __m512i acc = _mm512_setzero_si512();
         for (int i = 0; i < full; i += 64)
-        {
-            const __m512i x = _mm512_loadu_si512(c + i);
-            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(x, mask), _mm512_loadu_si512(qLow + i));
-            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(_mm512_srli_epi16(x, 4), mask), _mm512_loadu_si512(qHigh + i));
-        }
+            acc = dotStepVnni(acc, _mm512_loadu_si512(c + i), _mm512_loadu_si512(qLow + i), _mm512_loadu_si512(qHigh + i));
         if (tail)
-        {
-            const __m512i x = _mm512_maskz_loadu_epi8(tail, c + full);
-            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(x, mask), qlTail);
-            acc = _mm512_dpbusd_epi32(acc, _mm512_and_si512(_mm512_srli_epi16(x, 4), mask), qhTail);
-        }
+            acc = dotStepVnni(acc, _mm512_maskz_loadu_epi8(tail, c + full), qlTail, qhTail);
         out[r] = _mm512_reduce_add_epi32(acc);
     }
 }
@@ -117,12 +142,75 @@ inline void packedPosition(int d, int& byte, bool& high)
     high = within >= kChunk;
 }
 
+// Round to nearest (ties to even) for |x| < 2^22: adding and removing 1.5 * 2^23 leaves the rounded
+// value, in SIMD. Eigen's round() calls roundf() per value in a baseline x86-64 build (no SSE4.1),
+// which made building the codes of 2M rows take seconds.
+template <typename Expr>
+Eigen::ArrayXf roundNearest(const Expr& x)
+{
+    const float magic = 12582912.f;
+    Eigen::ArrayXf r = x + magic;
+    return r - magic;
+}
+
 // Candidate of the exact re-scoring: its upper bound and row.
 struct Candidate
 {
     float upper;
     int row;
 };
+
+// Scans n approximate scores (row of score i: rows ? rows[i] : first + i) with their half-widths:
+// keeps the k best lower bounds in `lower` (a min-heap) and appends to `out` every row whose upper
+// bound reaches the k-th best lower bound seen so far.
+void keepReachable(const float* approx, const float* width, int n, int first, int k, std::vector<float>& lower,
+                   std::vector<Candidate>& out, const int* rows = nullptr)
+{
+    int i = 0;
+    // Until k lower bounds are known every row is reachable.
+    for (; i < n && (int)lower.size() < k; i++)
+    {
+        lower.push_back(approx[i] - width[i]);
+        std::push_heap(lower.begin(), lower.end(), std::greater<float>());
+        out.push_back(Candidate{ approx[i] + width[i], rows ? rows[i] : first + i });
+    }
+    float cut = lower.empty() ? -FLT_MAX : lower.front();
+    for (; i < n; i++)
+    {
+        const float up = approx[i] + width[i];
+        if (up < cut) // the common case once the cut is established: one compare per row
+            continue;
+        const float lo = approx[i] - width[i];
+        if (lo > cut)
+        {
+            std::pop_heap(lower.begin(), lower.end(), std::greater<float>());
+            lower.back() = lo;
+            std::push_heap(lower.begin(), lower.end(), std::greater<float>());
+            cut = lower.front();
+        }
+        if (up >= cut)
+            out.push_back(Candidate{ up, rows ? rows[i] : first + i });
+    }
+}
+
+// The candidates whose upper bound reaches the k-th best of all lower bounds: no other row can be
+// in the top k. In row order.
+std::vector<Candidate> reachable(const std::vector<std::vector<Candidate>>& candidates,
+                                 const std::vector<std::vector<float>>& lowers, int k)
+{
+    std::vector<float> all;
+    for (const std::vector<float>& l : lowers)
+        all.insert(all.end(), l.begin(), l.end());
+    CV_Assert((int)all.size() >= k);
+    std::nth_element(all.begin(), all.begin() + (k - 1), all.end(), std::greater<float>());
+    const float cut = all[k - 1];
+    std::vector<Candidate> kept;
+    for (const std::vector<Candidate>& block : candidates)
+        for (const Candidate& c : block)
+            if (c.upper >= cut)
+                kept.push_back(c);
+    return kept;
+}
 
 } // namespace
 
@@ -189,9 +277,9 @@ QuantizedRows::QuantizedRows(const Mat& gallery, const std::vector<float>& scale
             const float s = maxAbs > 0 ? maxAbs / kCodeMax : 0.f;
             if (s > 0)
             {
-                c1 = (v / s).round().max((float)-kCodeMax).min((float)kCodeMax);
+                c1 = roundNearest(v / s).max((float)-kCodeMax).min((float)kCodeMax);
                 // |v - s c1| <= s/2 per value: the fine codes, step s/14, span it with [-7, 7].
-                c2 = ((v - c1 * s) / (s / kFineSteps)).round().max((float)-kCodeMax).min((float)kCodeMax);
+                c2 = roundNearest((v - c1 * s) / (s / kFineSteps)).max((float)-kCodeMax).min((float)kCodeMax);
             }
             else
             {
@@ -236,77 +324,63 @@ void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<f
     const DotsFn dots = kernelFunction(kernel_ == KERNEL_AUTO ? bestKernel() : kernel_);
     const int8_t *qLow = qc.low.data(), *qHigh = qc.high.data();
 
-    // Pass over the coarse codes in blocks, in parallel. A row whose coarse upper bound reaches the
-    // running cut (the k-th best lower bound of this thread so far) is refined with its fine codes;
-    // its fine bounds feed the cut, and it stays a candidate if its fine upper bound reaches it.
-    // Every cut used is at most the final one, so the candidates are a superset of the final cut.
+    // 1. Coarse pass over all rows, in blocks, in parallel: approximate scores, the k best lower
+    //    bounds of each range of blocks, and the rows whose upper bound reaches the range's k-th
+    //    lower bound so far (a superset of those reaching the gallery's k-th lower bound, the final
+    //    cut). Ranges span many blocks so that the running cut is high after the first block.
     const int block = 8192;
     const int nBlocks = (rows_ + block - 1) / block;
     std::vector<std::vector<Candidate>> candidates(nBlocks);
-    std::vector<std::vector<float>> lowers(nBlocks); // the k best lower bounds of each range of blocks
+    std::vector<std::vector<float>> lowers(nBlocks); // used at each range's first block
     cv::parallel_for_(Range(0, nBlocks), [&](const Range& r) {
         std::vector<int32_t> dot(block);
-        Eigen::ArrayXf upper(block);
-        std::vector<float>& low = lowers[r.start]; // min-heap
-        float cut = -FLT_MAX;
+        Eigen::ArrayXf approx(block), width(block);
         for (int b = r.start; b < r.end; b++)
         {
             const int n0 = b * block, nb = std::min(block, rows_ - n0);
             dots(qLow, qHigh, coarse_.ptr<uint8_t>(n0), stride_, nb, dot.data());
-            // coarseScore() + coarseWidth() for the whole block at once.
+            // coarse score and half-width (as bounds() computes them) for the whole block at once.
             const Eigen::Map<const Eigen::ArrayXf> step(step_.data() + n0, nb), err(coarseError_.data() + n0, nb),
                 norm(coarseNorm_.data() + n0, nb);
-            upper.head(nb) = (Eigen::Map<const Eigen::ArrayXi>(dot.data(), nb) - qc.offset).cast<float>() * step * qc.step
-                           + err * qc.norm + norm * qc.error + qc.slack;
-            std::vector<Candidate>& cand = candidates[b];
-            for (int j = 0; j < nb; j++)
-            {
-                if (upper[j] < cut)
-                    continue;
-                const int n = n0 + j;
-                int32_t fineDot;
-                dots(qLow, qHigh, fine_.ptr<uint8_t>(n), stride_, 1, &fineDot);
-                const float a = fineScore(qc, n, dot[j], fineDot), w = fineWidth(qc, n);
-                const float lower = a - w;
-                if ((int)low.size() < k)
-                {
-                    low.push_back(lower);
-                    std::push_heap(low.begin(), low.end(), std::greater<float>());
-                    if ((int)low.size() == k)
-                        cut = low.front();
-                }
-                else if (lower > cut)
-                {
-                    std::pop_heap(low.begin(), low.end(), std::greater<float>());
-                    low.back() = lower;
-                    std::push_heap(low.begin(), low.end(), std::greater<float>());
-                    cut = low.front();
-                }
-                if (a + w >= cut)
-                    cand.push_back(Candidate{ a + w, n });
-            }
+            approx.head(nb) = (Eigen::Map<const Eigen::ArrayXi>(dot.data(), nb) - qc.offset).cast<float>() * step * qc.step;
+            width.head(nb) = err * qc.norm + norm * qc.error + qc.slack;
+            keepReachable(approx.data(), width.data(), nb, n0, k, lowers[r.start], candidates[b]);
         }
-    });
+    }, std::max(1, std::min(nBlocks, 4 * cv::getNumThreads())));
+    std::vector<Candidate> coarse = reachable(candidates, lowers, k);
 
-    // The k-th best lower bound of the whole gallery: no row below it can be in the top k.
-    std::vector<float> allLowers;
-    for (const std::vector<float>& l : lowers)
-        allLowers.insert(allLowers.end(), l.begin(), l.end());
-    std::nth_element(allLowers.begin(), allLowers.begin() + (k - 1), allLowers.end(), std::greater<float>());
-    const float cut = allLowers[k - 1];
+    // 2. The survivors (a few thousand rows on clustered data) again with their fine codes.
+    candidates.assign(1, std::vector<Candidate>());
+    lowers.assign(1, std::vector<float>());
+    {
+        std::vector<float> approx(coarse.size()), width(coarse.size());
+        std::vector<int> rows(coarse.size());
+        cv::parallel_for_(Range(0, (int)coarse.size()), [&](const Range& r) {
+            for (int i = r.start; i < r.end; i++)
+            {
+                const int n = coarse[i].row;
+                int32_t coarseDot, fineDot;
+                dots(qLow, qHigh, coarse_.ptr<uint8_t>(n), stride_, 1, &coarseDot);
+                dots(qLow, qHigh, fine_.ptr<uint8_t>(n), stride_, 1, &fineDot);
+                approx[i] = fineScore(qc, n, coarseDot, fineDot);
+                width[i] = fineWidth(qc, n);
+                rows[i] = n;
+            }
+        });
+        keepReachable(approx.data(), width.data(), (int)coarse.size(), 0, k, lowers[0], candidates[0], rows.data());
+    }
+    const std::vector<Candidate> fine = reachable(candidates, lowers, k);
 
     // Exact scores of the survivors, computed as the float path does (dot, then the row scale).
     std::vector<std::pair<float, int>> exact;
     const Eigen::Map<const Eigen::VectorXf> qv(q, dims_);
-    for (const std::vector<Candidate>& cand : candidates)
-        for (const Candidate& c : cand)
-            if (c.upper >= cut)
-            {
-                float s = Eigen::Map<const Eigen::VectorXf>(gallery.ptr<float>(c.row), dims_).dot(qv);
-                if (!scale.empty())
-                    s *= scale[c.row];
-                exact.emplace_back(s, c.row);
-            }
+    for (const Candidate& c : fine)
+    {
+        float s = Eigen::Map<const Eigen::VectorXf>(gallery.ptr<float>(c.row), dims_).dot(qv);
+        if (!scale.empty())
+            s *= scale[c.row];
+        exact.emplace_back(s, c.row);
+    }
     CV_Assert((int)exact.size() >= k);
     std::partial_sort(exact.begin(), exact.begin() + k, exact.end(), [](const std::pair<float, int>& a, const std::pair<float, int>& b) {
         return a.first > b.first || (a.first == b.first && a.second < b.second);
@@ -326,7 +400,7 @@ QuantizedRows::QueryCodes QuantizedRows::encodeQuery(const float* q) const
     CV_Assert(qMax > 0);
     // Codes laid out as the rows' low and high nibbles (padding 0).
     qc.step = qMax / 127.f;
-    const Eigen::ArrayXf cq = (qa / qc.step).round().max(-127.f).min(127.f);
+    const Eigen::ArrayXf cq = roundNearest(qa / qc.step).max(-127.f).min(127.f);
     qc.low.assign(stride_, 0);
     qc.high.assign(stride_, 0);
     for (int d = 0; d < dims_; d++)
