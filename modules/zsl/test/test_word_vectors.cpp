@@ -1,6 +1,9 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
 #include <fstream>
 
 namespace opencv_test {
@@ -336,3 +339,86 @@ TEST(ZSL_WordVectors, committed_dictionary_vectors_are_sensible)
 }
 
 }} // namespace
+
+namespace opencv_test {
+namespace {
+
+// Resident-set figures of this process from /proc/self/status, in kB (-1 when unavailable).
+long procStatusKb(const char* field)
+{
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.compare(0, strlen(field), field) == 0)
+            return std::atol(line.c_str() + strlen(field) + 1);
+    return -1;
+}
+
+// Resource bound of the loader: a 2 GB text file (1 GB of floats) loaded with a vocabulary filter of
+// 1,000 words grows the resident set by about the filtered size (1.2 MB) plus the reader's buffers,
+// not by the file. ZSL_BIG_WORDVEC_MB changes the size (0 skips).
+TEST(ZSL_WordVectors, filtered_load_of_2GB_file_keeps_memory_near_filtered_size)
+{
+    const char* env = getenv("ZSL_BIG_WORDVEC_MB");
+    const double targetMb = env ? atof(env) : 2048.0;
+    if (targetMb <= 0)
+        GTEST_SKIP() << "ZSL_BIG_WORDVEC_MB=0";
+    // The peak resident set is reset through /proc/self/clear_refs (Linux >= 4.0).
+    if (!std::ofstream("/proc/self/clear_refs").good() || procStatusKb("VmHWM:") < 0)
+        GTEST_SKIP() << "/proc/self/clear_refs or VmHWM unavailable";
+
+    const int dim = 300;
+    cv::RNG rng(7);
+    // One body of values per 64 words keeps generation fast; word i uses body i % 64.
+    std::vector<std::string> bodies(64);
+    for (std::string& b : bodies)
+        for (int j = 0; j < dim; j++)
+            b += cv::format(" %.5f", rng.uniform(-1.f, 1.f));
+    const size_t lineBytes = bodies[0].size() + 9;
+    const int count = (int)(targetMb * 1048576.0 / lineBytes);
+    const std::string path = tempDir() + "/big.vec";
+    {
+        std::ofstream f(path, std::ios::binary);
+        f << count << " " << dim << "\n";
+        for (int i = 0; i < count; i++)
+            f << cv::format("w%07d", i) << bodies[i % 64] << "\n";
+        ASSERT_TRUE(f.good()) << "cannot write " << targetMb << " MB to " << path;
+    }
+    WordVectorsLoadOptions opt;
+    const int kept = 1000;
+    for (int i = 0; i < kept; i++)
+        opt.vocabulary.push_back(cv::format("w%07d", (int)((int64)i * count / kept)));
+
+    std::ofstream("/proc/self/clear_refs") << "5";
+    const long before = procStatusKb("VmRSS:");
+    const double t0 = (double)cv::getTickCount();
+    Ptr<WordVectors> wv = WordVectors::load(path, opt);
+    const double seconds = ((double)cv::getTickCount() - t0) / cv::getTickFrequency();
+    const long growthKb = procStatusKb("VmHWM:") - before;
+    std::remove(path.c_str());
+
+    ASSERT_EQ(wv->size(), kept);
+    const double fileMb = (double)lineBytes * count / 1048576.0, rawMb = (double)count * dim * 4 / 1048576.0;
+    std::cout << cv::format("[ INFO     ] %.0f MB file (%d x %d, %.0f MB of floats) filtered to %d words (%.2f MB): "
+                            "peak resident growth %.1f MB, %.1f s (%.0f MB/s)",
+                            fileMb, count, dim, rawMb, kept, kept * dim * 4 / 1048576.0, growthKb / 1024.0,
+                            seconds, fileMb / seconds) << std::endl;
+    // Kept rows hold exactly their file values.
+    for (int i : { 0, 1, kept - 1 })
+    {
+        const int w = (int)((int64)i * count / kept);
+        std::istringstream values(bodies[w % 64]);
+        Mat row = wv->getVectors().row(wv->indexOf(cv::format("w%07d", w)));
+        for (int j = 0; j < dim; j++)
+        {
+            float v;
+            values >> v;
+            ASSERT_EQ(row.at<float>(j), v) << "word " << w << " value " << j;
+        }
+    }
+    // The reader's buffers (16 MB blocks, parsed values of one block) and the filter, not the file:
+    // at most 64 MB against 1 GB of floats that an unfiltered load would keep.
+    EXPECT_LT(growthKb, 64 * 1024) << "of a " << rawMb << " MB unfiltered size";
+}
+
+}} // namespace opencv_test
