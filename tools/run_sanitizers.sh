@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh
 JOBS=${JOBS:-$(nproc)}
-FILTER_TSAN=${FILTER_TSAN:-'*Reliability*:*Thread*'}
+FILTER_TSAN=${FILTER_TSAN:-'*Reliability*:*Thread*:*oncurrent*'}
 
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZSL_SANITIZE=address,undefined \
       -DZSL_BUILD_SAMPLES=OFF -DZSL_BUILD_PERF=OFF

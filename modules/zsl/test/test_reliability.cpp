@@ -57,6 +57,49 @@ TEST(ZSL_Reliability, constPredictFromEightThreadsMatchesSingleThread)
         EXPECT_EQ(mismatches[t], 0) << "thread " << t;
 }
 
+// Single exact queries over a large gallery build the 4-bit codes on first use: eight threads
+// racing for that first use must share one build and get the single-threaded answers.
+TEST(ZSL_Reliability, concurrentSingleQueriesShareOneCodeBuild)
+{
+    const int n = 70000, d = 32;
+    cv::RNG rng(3);
+    Mat x(n, d, CV_32F), queries(20, d, CV_32F);
+    rng.fill(x, cv::RNG::NORMAL, 0, 1);
+    rng.fill(queries, cv::RNG::NORMAL, 0, 1);
+    std::vector<String> words(n);
+    for (int i = 0; i < n; i++)
+        words[i] = cv::format("w%d", i);
+    Ptr<GalleryIndex> reference = GalleryIndex::create(x);
+    Mat refIdx, refSim;
+    reference->search(queries, 5, refIdx, refSim); // a batch of 20 (> 16) takes the float path
+    for (int round = 0; round < 2; round++)
+    {
+        // Fresh objects: the first queries of the threads race to build the codes.
+        Ptr<GalleryIndex> gallery = GalleryIndex::create(x);
+        Ptr<WordVectors> wv = WordVectors::create(words, x);
+        std::vector<int> mismatches(8, 0);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; t++)
+            threads.emplace_back([&, t] {
+                for (int iter = 0; iter < 3; iter++)
+                {
+                    const int qi = (t + iter) % 8;
+                    Mat idx, sim;
+                    if (round == 0)
+                        gallery->search(queries.row(qi), 5, idx, sim);
+                    else
+                        wv->nearestWords(queries.row(qi), 5, idx, sim);
+                    if (cv::norm(idx, refIdx.row(qi), NORM_INF) != 0 || cv::norm(sim, refSim.row(qi), NORM_INF) > 1e-5)
+                        mismatches[t]++;
+                }
+            });
+        for (std::thread& th : threads)
+            th.join();
+        for (int t = 0; t < 8; t++)
+            EXPECT_EQ(mismatches[t], 0) << (round == 0 ? "gallery" : "word vectors") << ", thread " << t;
+    }
+}
+
 // Kills a process in the middle of save() over an existing model, many times at random points:
 // the file must always be a complete model, either the old or the new one.
 TEST(ZSL_Reliability, saveIsCrashSafe)

@@ -126,6 +126,9 @@ public:
                                                int normalization = PROTOTYPE_NORM_L2) const = 0;
 
     /** @brief The k vocabulary words closest (cosine) to each query vector, best first.
+
+    Exact. As GalleryIndex::search, a few queries over a vocabulary of 65,536 words or more use
+    certified 4-bit codes of the vectors, built on the first such call (+28% memory).
     @param queries Q x D matrix (any float depth).
     @param k number of words per query (clamped to size()).
     @param indices Q x k CV_32S rows of the vocabulary.
