@@ -48,9 +48,16 @@ public:
         f_ = std::fopen(path.c_str(), "rb");
         if (!f_)
             CV_Error(Error::StsError, cv::format("WordVectors::load: cannot open '%s'", path.c_str()));
-        std::fseek(f_, 0, SEEK_END);
-        size_ = (unsigned long long)std::ftell(f_);
-        std::fseek(f_, 0, SEEK_SET);
+        const long size = std::fseek(f_, 0, SEEK_END) == 0 ? std::ftell(f_) : -1L;
+        if (size < 0 || std::fseek(f_, 0, SEEK_SET) != 0)
+        {
+            std::fclose(f_);
+            f_ = nullptr;
+            CV_Error(Error::StsError, cv::format("WordVectors::load: '%s' is not a seekable regular file", path.c_str()));
+        }
+        size_ = (unsigned long long)size;
+        // Small files need no 16 MB buffer (one more byte lets the first read reach end of file).
+        block_ = (size_t)std::min<unsigned long long>(block_, size_ + 1);
     }
     ~FileReader() { if (f_) std::fclose(f_); }
     unsigned long long fileSize() const { return size_; }
