@@ -43,8 +43,10 @@ with open(out + ".tmp", "w") as o:
             w = words(line)
             if w.count(" ") >= 2:
                 o.write(w + "\n"); n += 1
-    # WordNet: "synonyms + hypernym synonyms + gloss" per synset, so that a word shares context
-    # with its category (zebra ~ equine ~ horse) and its definition.
+    # WordNet: "synonyms + hypernym synonyms + hyponym synonyms + gloss" per synset, so that a word
+    # shares context with its category and its siblings (equine: horse, zebra, ass, ...) and its
+    # definition. Hyponyms also give rare names a few more occurrences (bobcat: 2 without them,
+    # under -minCount 3). At most 40 hyponym synsets per line keep huge categories from dominating.
     for pos in ("noun", "verb", "adj", "adv"):
         syn = {}
         rows = []
@@ -58,16 +60,19 @@ with open(out + ".tmp", "w") as o:
                 lemmas = [p[4 + 2 * i].replace("_", " ") for i in range(wc)]
                 k = 4 + 2 * wc
                 pc = int(p[k]); k += 1
-                hyp = []
+                hyp, kids = [], []
                 for i in range(pc):
                     sym, off = p[k + 4 * i], p[k + 4 * i + 1]
                     if sym in ("@", "@i"):
                         hyp.append(off)
+                    elif sym in ("~", "~i"):
+                        kids.append(off)
                 syn[p[0]] = lemmas
-                rows.append((lemmas, hyp, gloss))
-        for lemmas, hyp, gloss in rows:
+                rows.append((lemmas, hyp, kids[:40], gloss))
+        for lemmas, hyp, kids, gloss in rows:
             hw = [w for h in hyp for w in syn.get(h, [])]
-            o.write(words(" ".join(lemmas + hw) + " " + gloss) + "\n"); n += 1
+            kw = [w for h in kids for w in syn.get(h, [])]
+            o.write(words(" ".join(lemmas + hw + kw) + " " + gloss) + "\n"); n += 1
 import os
 os.replace(out + ".tmp", out)
 print(f"  {n} lines")

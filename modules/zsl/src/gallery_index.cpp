@@ -269,8 +269,11 @@ public:
                 if (!mf)
                     CV_Error(Error::StsError, "GalleryIndex::save: open_memstream failed");
                 // Blob: PCA mean and basis (when projecting), then FLANN's serialisation.
-                std::fwrite(pcaMean_.data, 1, pcaMean_.total() * sizeof(float), mf);
-                std::fwrite(pcaBasis_.data, 1, pcaBasis_.total() * sizeof(float), mf);
+                // (none without a projection: fwrite must not get the null data pointer of an empty Mat)
+                if (!pcaMean_.empty())
+                    std::fwrite(pcaMean_.data, 1, pcaMean_.total() * sizeof(float), mf);
+                if (!pcaBasis_.empty())
+                    std::fwrite(pcaBasis_.data, 1, pcaBasis_.total() * sizeof(float), mf);
                 ann_->saveIndex(mf);
                 std::fclose(mf);
                 std::unique_ptr<char, void (*)(void*)> memGuard(mem, &std::free);
