@@ -2,6 +2,9 @@
 # Builds the libFuzzer harnesses of modules/zsl/fuzz (clang, ASan+UBSan) and runs each for
 # $SECONDS_PER_HARNESS seconds (default 600) on its corpus in fuzz/corpus/<harness>.
 # Usage: tools/run_fuzzers.sh [harness ...]
+#   SECONDS_PER_HARNESS=0 only rebuilds the harnesses and replays the committed corpora (a quick
+#   regression check); MERGE=1 afterwards folds the new coverage of build-fuzz/corpus-<harness>
+#   into the committed corpus (libFuzzer -merge=1 keeps the smallest inputs that cover it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_HARNESS=${SECONDS_PER_HARNESS:-600}
@@ -31,8 +34,13 @@ for h in "${harnesses[@]}"; do
   echo "== $h: ${SECONDS_PER_HARNESS}s (log: $OUT/log-$h.txt)"
   # One thread per harness: runs are reproducible and several harnesses can share the machine.
   OPENCV_FOR_THREADS_NUM=1 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0:malloc_limit_mb=2048 \
-    "$OUT/$h" -max_total_time="$SECONDS_PER_HARNESS" -rss_limit_mb=2048 -timeout=10 \
+    "$OUT/$h" -max_total_time="$SECONDS_PER_HARNESS" -runs=$([ "$SECONDS_PER_HARNESS" = 0 ] && echo 0 || echo -1) \
+    -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="$OUT/findings-$h/" -print_final_stats=1 "$OUT/corpus-$h" "$corpus" >"$OUT/log-$h.txt" 2>&1 || true
   grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY" "$OUT/log-$h.txt" | tail -n 8
   echo "findings: $(ls "$OUT/findings-$h" | wc -l)"
+  if [ "${MERGE:-0}" = 1 ]; then
+    OPENCV_FOR_THREADS_NUM=1 "$OUT/$h" -merge=1 -rss_limit_mb=2048 -timeout=10 "$corpus" "$OUT/corpus-$h" >"$OUT/merge-$h.txt" 2>&1 || true
+    echo "corpus: $(ls "$corpus" | wc -l) files, $(du -sk "$corpus" | cut -f1) kB"
+  fi
 done

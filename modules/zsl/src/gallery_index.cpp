@@ -262,29 +262,16 @@ public:
 #ifdef HAVE_OPENCV_FLANN
             if (ok && ann_)
             {
-                // FLANN serialises to a FILE*: capture it in memory to checksum it before it is trusted on load.
-                char* mem = nullptr;
-                size_t memSize = 0;
-                FILE* mf = open_memstream(&mem, &memSize);
-                if (!mf)
-                    CV_Error(Error::StsError, "GalleryIndex::save: open_memstream failed");
-                // Blob: PCA mean and basis (when projecting), then FLANN's serialisation.
-                // (none without a projection: fwrite must not get the null data pointer of an empty Mat)
-                if (!pcaMean_.empty())
-                    std::fwrite(pcaMean_.data, 1, pcaMean_.total() * sizeof(float), mf);
-                if (!pcaBasis_.empty())
-                    std::fwrite(pcaBasis_.data, 1, pcaBasis_.total() * sizeof(float), mf);
-                ann_->saveIndex(mf);
-                std::fclose(mf);
-                std::unique_ptr<char, void (*)(void*)> memGuard(mem, &std::free);
+                // Only the parameters: load() rebuilds the structure from them (deterministic for the
+                // seed) instead of handing FLANN's own serialisation to FLANN's unchecked readers.
                 AnnHeader a;
                 std::memset(&a, 0, sizeof(a));
                 a.algorithm = annParams_.algorithm; a.trees = annParams_.trees; a.branching = annParams_.branching;
                 a.kmeansIterations = annParams_.kmeansIterations; a.checks = annParams_.checks; a.seed = annParams_.seed;
                 a.pcaDims = pcaBasis_.rows; a.rerank = annParams_.rerank;
-                a.bytes = memSize;
-                a.crc = crcOf(mem, memSize);
-                ok = std::fwrite(&a, sizeof(a), 1, f) == 1 && std::fwrite(mem, 1, memSize, f) == memSize;
+                a.bytes = 0; // no blob (files of the first version carry one, which load() skips)
+                a.crc = 0;
+                ok = std::fwrite(&a, sizeof(a), 1, f) == 1;
             }
 #endif
             ok = ok && std::fwrite(kEndMagic, 1, 8, f) == 8;
@@ -306,6 +293,8 @@ public:
         auto bad = [&](const std::string& what) {
             CV_Error(Error::StsParseError, cv::format("GalleryIndex::load: '%s': %s", filename.c_str(), what.c_str()));
         };
+        GalleryANNParams rebuild;
+        bool hasApproximateStructure = false;
         Header h;
         if (std::fread(&h, sizeof(h), 1, f) != 1)
             bad("too short for a header");
@@ -357,32 +346,15 @@ public:
             if (params.pcaDims >= (int)h.cols)
                 bad(cv::format("ANN projection of %d dims for %llu-d vectors", params.pcaDims, (unsigned long long)h.cols));
             const long pos = std::ftell(f);
-            if (a.bytes > fileSize || (uint64_t)pos + a.bytes + 8 > fileSize)
+            if (pos < 0 || a.bytes > fileSize || (uint64_t)pos + a.bytes + 8 > fileSize)
                 bad("ANN section larger than the file");
-            std::vector<char> mem(a.bytes);
-            if (std::fread(mem.data(), 1, mem.size(), f) != mem.size() || crcOf(mem.data(), mem.size()) != a.crc)
-                bad("ANN section truncated or corrupt");
-            const size_t pcaBytes = params.pcaDims > 0 ? (size_t)(params.pcaDims + 1) * h.cols * sizeof(float) : 0;
-            if (pcaBytes >= mem.size())
-                bad("ANN section shorter than its projection");
-            pcaMean_.release();
-            pcaBasis_.release();
-            if (params.pcaDims > 0)
-            {
-                pcaMean_.create(1, (int)h.cols, CV_32F);
-                pcaBasis_.create(params.pcaDims, (int)h.cols, CV_32F);
-                std::memcpy(pcaMean_.data, mem.data(), h.cols * sizeof(float));
-                std::memcpy(pcaBasis_.data, mem.data() + h.cols * sizeof(float), pcaBytes - h.cols * sizeof(float));
-            }
-            projected_ = project(vectors_);
-            FILE* mf = fmemopen(mem.data() + pcaBytes, mem.size() - pcaBytes, "rb");
-            if (!mf)
-                bad("fmemopen failed");
-            std::unique_ptr<FILE, int (*)(FILE*)> mguard(mf, &std::fclose);
-            std::unique_ptr<FlannIndex> index(new FlannIndex(flannMatrix(), flannParams(params)));
-            index->loadIndex(mf);
-            ann_ = std::move(index);
-            annParams_ = params;
+            // Files of the first version carry FLANN's serialisation: skipped, never parsed. FLANN's
+            // readers trust their input (fuzzing found a tree count that allocates 8 GB; nodes are
+            // read recursively), so the structure is rebuilt below from the checked parameters.
+            if (std::fseek(f, (long)a.bytes, SEEK_CUR) != 0)
+                bad("ANN section truncated");
+            rebuild = params;
+            hasApproximateStructure = true;
 #else
             CV_LOG_WARNING(NULL, "GalleryIndex::load: built without opencv_flann, the approximate structure is ignored");
             AnnHeader a;
@@ -393,6 +365,10 @@ public:
         char end[8];
         if (std::fread(end, 1, 8, f) != 8 || std::memcmp(end, kEndMagic, 8) != 0)
             bad("end marker missing (truncated file)");
+#ifdef HAVE_OPENCV_FLANN
+        if (hasApproximateStructure)
+            buildApproximate(rebuild); // deterministic: the structure that was saved
+#endif
     }
 
 private:

@@ -2,6 +2,8 @@
 #include "precomp.hpp"
 #include "storage.hpp"
 #include "eigen_bridge.hpp"
+#include <zlib.h>
+#include <memory>
 
 namespace cv {
 namespace zsl {
@@ -27,6 +29,65 @@ Mat readMatNode(const FileNode& node, const String& what)
     Mat f;
     m.convertTo(f, CV_32F);
     return f;
+}
+
+namespace {
+
+// Whole file (gunzipped when it is gzip data: gzread passes plain files through) into memory.
+std::string readWholeFile(const String& filename, const char* who)
+{
+    gzFile f = gzopen(filename.c_str(), "rb");
+    if (!f)
+        CV_Error(Error::StsError, cv::format("%s: cannot open '%s'", who, filename.c_str()));
+    std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(f, &gzclose);
+    std::string text;
+    const size_t chunk = (size_t)1 << 20;
+    const size_t limit = (size_t)4 << 30; // no model comes close; a gzip bomb stops here
+    for (;;)
+    {
+        const size_t old = text.size();
+        text.resize(old + chunk);
+        const int n = gzread(f, &text[old], (unsigned)chunk);
+        if (n < 0)
+            CV_Error(Error::StsParseError, cv::format("%s: '%s' is corrupt (%s)", who, filename.c_str(), gzerror(f, nullptr)));
+        text.resize(old + (size_t)n);
+        if (n == 0)
+            break;
+        if (text.size() > limit)
+            CV_Error(Error::StsOutOfRange, cv::format("%s: '%s' holds more than 4 GB of text", who, filename.c_str()));
+    }
+    return text;
+}
+
+} // namespace
+
+void openForReading(FileStorage& fs, const String& filename, const char* who)
+{
+    const std::string text = readWholeFile(filename, who);
+    if (text.empty())
+        CV_Error(Error::StsParseError, cv::format("%s: '%s' is empty", who, filename.c_str()));
+    if (text.compare(0, 5, "%YAML") == 0)
+    {
+        for (size_t line = 0, at = 0; at < text.size(); line++)
+        {
+            size_t end = text.find('\n', at);
+            if (end == std::string::npos)
+                end = text.size();
+            if (text.compare(at, 3, "---") == 0)
+            {
+                size_t last = end;
+                while (last > at + 3 && (text[last - 1] == '\r' || text[last - 1] == ' '))
+                    last--;
+                if (last != at + 3)
+                    CV_Error(Error::StsParseError, cv::format("%s: '%s' line %d: a line starting with '---' that is not "
+                                                              "the document marker (OpenCV's YAML parser cannot read it)",
+                                                              who, filename.c_str(), (int)line + 1));
+            }
+            at = end + 1;
+        }
+    }
+    if (!fs.open(text, FileStorage::READ | FileStorage::MEMORY))
+        CV_Error(Error::StsParseError, cv::format("%s: '%s' is not a FileStorage file (YAML, XML or JSON)", who, filename.c_str()));
 }
 
 }}} // namespace cv::zsl::detail

@@ -511,8 +511,7 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename)
     try
     {
         FileStorage fs;
-        if (!fs.open(filename, FileStorage::READ))
-            CV_Error(Error::StsError, cv::format("zsl load: cannot open '%s'", filename.c_str()));
+        detail::openForReading(fs, filename, "zsl load");
         FileNode root = fs[kRootNode];
         if (root.empty())
             CV_Error(Error::StsParseError, cv::format("zsl load: '%s' has no '%s' node (not a zsl model)",

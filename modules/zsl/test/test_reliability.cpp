@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <random>
 #include <thread>
+#include <fstream>
+#include <iterator>
+#include "opencv2/zsl/mat_file.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -143,6 +146,74 @@ TEST(ZSL_Reliability, saveIsCrashSafe)
     for (auto& e : std::filesystem::directory_iterator(dir))
         if (e.path().filename() != "model.yml.gz")
             EXPECT_EQ(e.path().filename().string().rfind(".zsl-tmp-", 0), 0u) << e.path();
+}
+
+// The committed fuzzing corpora (modules/zsl/fuzz/corpus/<harness>, including the inputs behind
+// fixed findings, named regression-*) replayed through the loaders in the normal suite: each input
+// loads or raises a cv::Exception -- no crash, hang or runaway allocation (the sanitizer builds run
+// this test too).
+TEST(ZSL_Reliability, committedFuzzCorporaLoadOrThrowCvException)
+{
+    namespace fs = std::filesystem;
+    const fs::path root = fs::path(__FILE__).parent_path() / ".." / "fuzz" / "corpus";
+    if (!fs::is_directory(root))
+        GTEST_SKIP() << "no fuzz corpora beside the tests";
+    const std::string tmp = zsltest::tempDir();
+    int inputs = 0, loaded = 0;
+    for (const fs::directory_entry& harness : fs::directory_iterator(root))
+    {
+        const std::string name = harness.path().filename().string();
+        for (const fs::directory_entry& input : fs::directory_iterator(harness.path()))
+        {
+            std::ifstream in(input.path(), std::ios::binary);
+            const std::vector<uchar> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            const std::string path = tmp + "/input";
+            std::ofstream(path, std::ios::binary).write((const char*)data.data(), (std::streamsize)data.size());
+            SCOPED_TRACE(input.path().string());
+            inputs++;
+            try
+            {
+                if (name == "fuzz_classifier_load")
+                    ZeroShotClassifier::load(path);
+                else if (name == "fuzz_mat_file")
+                    MatFile().decode(data, input.path().string());
+                else if (name == "fuzz_prototypes_json")
+                    readPrototypesJSON(path);
+                else if (name == "fuzz_gallery_index")
+                    GalleryIndex::load(path);
+                else if (name == "fuzz_prototypes_text")
+                {
+                    // The harness splits matrix | names at the first 0xFF byte.
+                    const auto split = std::find(data.begin(), data.end(), (uchar)0xFF);
+                    std::ofstream(path, std::ios::binary | std::ios::trunc).write((const char*)data.data(), split - data.begin());
+                    std::string names;
+                    if (split != data.end())
+                    {
+                        names = path + ".names";
+                        std::ofstream(names, std::ios::binary).write((const char*)&*(split + 1), data.end() - split - 1);
+                    }
+                    readPrototypesText(path, names);
+                }
+                else if (name == "fuzz_word_vectors" && !data.empty())
+                {
+                    // The harness's first byte selects the format (low two bits).
+                    std::ofstream(path, std::ios::binary | std::ios::trunc).write((const char*)data.data() + 1, (std::streamsize)data.size() - 1);
+                    WordVectorsLoadOptions options;
+                    options.format = data[0] & 3;
+                    WordVectors::load(path, options);
+                }
+                else
+                    continue;
+                loaded++;
+            }
+            catch (const cv::Exception&)
+            {
+            }
+        }
+    }
+    EXPECT_GT(inputs, 10);
+    EXPECT_GT(loaded, 5); // the seeds themselves are valid files
+    std::cout << "[ INFO     ] " << inputs << " corpus inputs, " << loaded << " loaded, the rest refused with cv::Exception" << std::endl;
 }
 
 }} // namespace
