@@ -7,8 +7,9 @@ tools/install_deps.sh
 JOBS=${JOBS:-$(nproc)}
 FILTER_TSAN=${FILTER_TSAN:-'*Reliability*:*Thread*:*oncurrent*'}
 
+# Samples are built too: the GBU protocol tests run zsl_benchmark as a child process.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZSL_SANITIZE=address,undefined \
-      -DZSL_BUILD_SAMPLES=OFF -DZSL_BUILD_PERF=OFF
+      -DZSL_BUILD_SAMPLES=ON -DZSL_BUILD_PERF=OFF
 cmake --build build-asan -j"$JOBS"
 # Reference models of the encoder tests (same script as tools/run_tests.sh), so that no test skips for them.
 cmake --build build-asan --target zsl_models
