@@ -1,5 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
+#include <algorithm>
+#include <set>
 #include "quantized_search.hpp"
 #include "opencv2/zsl/gallery_index.hpp"
 #include "opencv2/zsl/word_vectors.hpp"

@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 // Concurrency and crash-safety of the classifier.
 #include "test_precomp.hpp"
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <random>
