@@ -7,46 +7,6 @@ namespace cv {
 namespace zsl {
 namespace detail {
 
-namespace {
-
-struct Hit
-{
-    float score;
-    int index;
-};
-
-// "a ranks before b": higher score, then lower index (deterministic ties).
-inline bool better(const Hit& a, const Hit& b)
-{
-    return a.score > b.score || (a.score == b.score && a.index < b.index);
-}
-
-// Keeps the k best hits seen so far in a heap whose top is the worst kept hit.
-struct TopK
-{
-    explicit TopK(int k_) : k(k_) { heap.reserve(k_); }
-    void push(float s, int i)
-    {
-        Hit h{s, i};
-        if ((int)heap.size() < k)
-        {
-            heap.push_back(h);
-            std::push_heap(heap.begin(), heap.end(), better);
-        }
-        else if (better(h, heap.front()))
-        {
-            std::pop_heap(heap.begin(), heap.end(), better);
-            heap.back() = h;
-            std::push_heap(heap.begin(), heap.end(), better);
-        }
-    }
-    float threshold() const { return (int)heap.size() < k ? -FLT_MAX : heap.front().score; }
-    int k;
-    std::vector<Hit> heap;
-};
-
-} // namespace
-
 void exactTopK(const Mat& queries, const Mat& gallery, const std::vector<float>& scale, int k,
                Mat& indices, Mat& scores, const LazyQuantizedRows* quantized)
 {
@@ -101,17 +61,7 @@ void exactTopK(const Mat& queries, const Mat& gallery, const std::vector<float>&
             });
         }
         for (int i = 0; i < nq; i++)
-        {
-            std::vector<Hit>& h = tops[i].heap;
-            std::sort(h.begin(), h.end(), better);
-            int* idx = indices.ptr<int>(q0 + i);
-            float* sc = scores.ptr<float>(q0 + i);
-            for (int j = 0; j < k; j++)
-            {
-                idx[j] = h[j].index;
-                sc[j] = h[j].score;
-            }
-        }
+            tops[i].write(indices.ptr<int>(q0 + i), scores.ptr<float>(q0 + i));
     }
 }
 

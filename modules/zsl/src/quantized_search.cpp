@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "quantized_search.hpp"
+#include "cosine_search.hpp"
 #include "eigen_bridge.hpp"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
@@ -162,18 +163,20 @@ Eigen::ArrayXf roundNearest(const Expr& x)
     return r - magic;
 }
 
-// Candidate of the exact re-scoring: its upper bound and row.
+// A row that may still be in the top k: its upper bound, and its coarse dot product (so that the
+// fine level does not read the row's coarse codes again).
 struct Candidate
 {
     float upper;
     int row;
+    int32_t coarseDot;
 };
 
-// Scans n approximate scores (row of score i: rows ? rows[i] : first + i) with their half-widths:
-// keeps the k best lower bounds in `lower` (a min-heap) and appends to `out` every row whose upper
-// bound reaches the k-th best lower bound seen so far.
-void keepReachable(const float* approx, const float* width, int n, int first, int k, std::vector<float>& lower,
-                   std::vector<Candidate>& out, const int* rows = nullptr)
+// Scans n approximate scores of candidates `in` (their upper bounds are replaced) with their
+// half-widths: keeps the k best lower bounds in `lower` (a min-heap) and appends to `out` every
+// candidate whose upper bound reaches the k-th best lower bound seen so far.
+void keepReachable(const float* approx, const float* width, const Candidate* in, int n, int k,
+                   std::vector<float>& lower, std::vector<Candidate>& out)
 {
     int i = 0;
     // Until k lower bounds are known every row is reachable.
@@ -181,7 +184,7 @@ void keepReachable(const float* approx, const float* width, int n, int first, in
     {
         lower.push_back(approx[i] - width[i]);
         std::push_heap(lower.begin(), lower.end(), std::greater<float>());
-        out.push_back(Candidate{ approx[i] + width[i], rows ? rows[i] : first + i });
+        out.push_back(Candidate{ approx[i] + width[i], in[i].row, in[i].coarseDot });
     }
     float cut = lower.empty() ? -FLT_MAX : lower.front();
     for (; i < n; i++)
@@ -198,7 +201,7 @@ void keepReachable(const float* approx, const float* width, int n, int first, in
             cut = lower.front();
         }
         if (up >= cut)
-            out.push_back(Candidate{ up, rows ? rows[i] : first + i });
+            out.push_back(Candidate{ up, in[i].row, in[i].coarseDot });
     }
 }
 
@@ -343,17 +346,16 @@ void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<f
     std::vector<std::vector<float>> lowers(nBlocks); // used at each range's first block
     cv::parallel_for_(Range(0, nBlocks), [&](const Range& r) {
         std::vector<int32_t> dot(block);
-        Eigen::ArrayXf approx(block), width(block);
+        std::vector<float> approx(block), width(block);
+        std::vector<Candidate> rows(block);
         for (int b = r.start; b < r.end; b++)
         {
             const int n0 = b * block, nb = std::min(block, rows_ - n0);
             dots(qLow, qHigh, coarse_.ptr<uint8_t>(n0), stride_, nb, dot.data());
-            // coarse score and half-width (as bounds() computes them) for the whole block at once.
-            const Eigen::Map<const Eigen::ArrayXf> step(step_.data() + n0, nb), err(coarseError_.data() + n0, nb),
-                norm(coarseNorm_.data() + n0, nb);
-            approx.head(nb) = (Eigen::Map<const Eigen::ArrayXi>(dot.data(), nb) - qc.offset).cast<float>() * step * qc.step;
-            width.head(nb) = err * qc.norm + norm * qc.error + qc.slack;
-            keepReachable(approx.data(), width.data(), nb, n0, k, lowers[r.start], candidates[b]);
+            coarseBounds(qc, n0, nb, dot.data(), approx.data(), width.data());
+            for (int j = 0; j < nb; j++)
+                rows[j] = Candidate{ 0.f, n0 + j, dot[j] };
+            keepReachable(approx.data(), width.data(), rows.data(), nb, k, lowers[r.start], candidates[b]);
         }
     }, std::max(1, std::min(nBlocks, 4 * cv::getNumThreads())));
     std::vector<Candidate> coarse = reachable(candidates, lowers, k);
@@ -363,42 +365,33 @@ void QuantizedRows::topK(const float* q, const Mat& gallery, const std::vector<f
     lowers.assign(1, std::vector<float>());
     {
         std::vector<float> approx(coarse.size()), width(coarse.size());
-        std::vector<int> rows(coarse.size());
         cv::parallel_for_(Range(0, (int)coarse.size()), [&](const Range& r) {
             for (int i = r.start; i < r.end; i++)
             {
                 const int n = coarse[i].row;
-                int32_t coarseDot, fineDot;
-                dots(qLow, qHigh, coarse_.ptr<uint8_t>(n), stride_, 1, &coarseDot);
+                int32_t fineDot;
                 dots(qLow, qHigh, fine_.ptr<uint8_t>(n), stride_, 1, &fineDot);
-                approx[i] = fineScore(qc, n, coarseDot, fineDot);
+                approx[i] = fineScore(qc, n, coarse[i].coarseDot, fineDot);
                 width[i] = fineWidth(qc, n);
-                rows[i] = n;
             }
         });
-        keepReachable(approx.data(), width.data(), (int)coarse.size(), 0, k, lowers[0], candidates[0], rows.data());
+        keepReachable(approx.data(), width.data(), coarse.data(), (int)coarse.size(), k, lowers[0], candidates[0]);
     }
     const std::vector<Candidate> fine = reachable(candidates, lowers, k);
 
-    // Exact scores of the survivors, computed as the float path does (dot, then the row scale).
-    std::vector<std::pair<float, int>> exact;
+    // Exact scores of the survivors, computed as the float path does (dot, then the row scale), ranked
+    // with the float path's tie rule.
+    CV_Assert((int)fine.size() >= k);
     const Eigen::Map<const Eigen::VectorXf> qv(q, dims_);
+    TopK top(k);
     for (const Candidate& c : fine)
     {
         float s = Eigen::Map<const Eigen::VectorXf>(gallery.ptr<float>(c.row), dims_).dot(qv);
         if (!scale.empty())
             s *= scale[c.row];
-        exact.emplace_back(s, c.row);
+        top.push(s, c.row);
     }
-    CV_Assert((int)exact.size() >= k);
-    std::partial_sort(exact.begin(), exact.begin() + k, exact.end(), [](const std::pair<float, int>& a, const std::pair<float, int>& b) {
-        return a.first > b.first || (a.first == b.first && a.second < b.second);
-    });
-    for (int j = 0; j < k; j++)
-    {
-        scores[j] = exact[j].first;
-        indices[j] = exact[j].second;
-    }
+    top.write(indices, scores);
 }
 
 QuantizedRows::QueryCodes QuantizedRows::encodeQuery(const float* q) const
@@ -440,10 +433,18 @@ void QuantizedRows::bounds(const float* q, int row, float& coarse, float& coarse
     int32_t coarseDot, fineDot;
     dots(qc.low.data(), qc.high.data(), coarse_.ptr<uint8_t>(row), stride_, 1, &coarseDot);
     dots(qc.low.data(), qc.high.data(), fine_.ptr<uint8_t>(row), stride_, 1, &fineDot);
-    coarse = (float)(coarseDot - qc.offset) * step_[row] * qc.step;
-    coarseHalfWidth = coarseError_[row] * qc.norm + coarseNorm_[row] * qc.error + qc.slack;
+    coarseBounds(qc, row, 1, &coarseDot, &coarse, &coarseHalfWidth);
     fine = fineScore(qc, row, coarseDot, fineDot);
     fineHalfWidth = fineWidth(qc, row);
+}
+
+void QuantizedRows::coarseBounds(const QueryCodes& qc, int first, int n, const int32_t* dot, float* approx,
+                                 float* halfWidth) const
+{
+    const Eigen::Map<const Eigen::ArrayXf> step(step_.data() + first, n), err(coarseError_.data() + first, n),
+        norm(coarseNorm_.data() + first, n);
+    Eigen::Map<Eigen::ArrayXf>(approx, n) = (Eigen::Map<const Eigen::ArrayXi>(dot, n) - qc.offset).cast<float>() * step * qc.step;
+    Eigen::Map<Eigen::ArrayXf>(halfWidth, n) = err * qc.norm + norm * qc.error + qc.slack;
 }
 
 float QuantizedRows::fineScore(const QueryCodes& qc, int row, int32_t coarseDot, int32_t fineDot) const

@@ -1,5 +1,5 @@
 // This file is part of the opencv_zsl module (cv::zsl).
-// Internal: exact top-k of single queries over large galleries with a certified int8 pre-filter.
+// Internal: exact top-k of single queries over large galleries with a certified 4-bit pre-filter.
 #ifndef OPENCV_ZSL_QUANTIZED_SEARCH_HPP
 #define OPENCV_ZSL_QUANTIZED_SEARCH_HPP
 
@@ -69,6 +69,8 @@ private:
         float slack;    // float rounding of the scores
     };
     QueryCodes encodeQuery(const float* q) const;
+    //! Coarse scores and half-widths of rows first..first+n-1 from their integer dot products.
+    void coarseBounds(const QueryCodes& qc, int first, int n, const int32_t* dot, float* approx, float* halfWidth) const;
     float fineScore(const QueryCodes& qc, int row, int32_t coarseDot, int32_t fineDot) const;
     float fineWidth(const QueryCodes& qc, int row) const;
 
