@@ -8,15 +8,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
     if (size == 0)
         return 0;
-    const uint8_t control = data[0];
     const std::string path = zslfuzz::inputFile(data + 1, size - 1, ".vec");
-    cv::zsl::WordVectorsLoadOptions options;
-    options.format = control & 3; // WORDVEC_AUTO, _WORD2VEC_BINARY, _TEXT, _GLOVE
-    options.caseFold = (control & 4) != 0;
-    if (control & 8)
-        options.vocabulary = { "zebra", "horse", "sea+lion" };
-    if (control & 16)
-        options.maxWords = 2;
+    const cv::zsl::WordVectorsLoadOptions options = zslfuzz::wordVectorOptions(data[0]);
     zslfuzz::expectOnlyCvExceptions([&] {
         cv::Ptr<cv::zsl::WordVectors> wv = cv::zsl::WordVectors::load(path, options);
         if (wv->size() == 0)

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include "opencv2/zsl/mat_file.hpp"
+#include "../fuzz/fuzz_common.hpp" // how the harnesses turn an input into files and options
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -169,7 +170,7 @@ TEST(ZSL_Reliability, committedFuzzCorporaLoadOrThrowCvException)
             std::ifstream in(input.path(), std::ios::binary);
             const std::vector<uchar> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
             const std::string path = tmp + "/input";
-            std::ofstream(path, std::ios::binary).write((const char*)data.data(), (std::streamsize)data.size());
+            zslfuzz::writeFile(path, data.data(), data.size());
             SCOPED_TRACE(input.path().string());
             inputs++;
             try
@@ -183,25 +184,11 @@ TEST(ZSL_Reliability, committedFuzzCorporaLoadOrThrowCvException)
                 else if (name == "fuzz_gallery_index")
                     GalleryIndex::load(path);
                 else if (name == "fuzz_prototypes_text")
-                {
-                    // The harness splits matrix | names at the first 0xFF byte.
-                    const auto split = std::find(data.begin(), data.end(), (uchar)0xFF);
-                    std::ofstream(path, std::ios::binary | std::ios::trunc).write((const char*)data.data(), split - data.begin());
-                    std::string names;
-                    if (split != data.end())
-                    {
-                        names = path + ".names";
-                        std::ofstream(names, std::ios::binary).write((const char*)&*(split + 1), data.end() - split - 1);
-                    }
-                    readPrototypesText(path, names);
-                }
+                    readPrototypesText(path, zslfuzz::writePrototypeTextInput(data.data(), data.size(), path));
                 else if (name == "fuzz_word_vectors" && !data.empty())
                 {
-                    // The harness's first byte selects the format (low two bits).
-                    std::ofstream(path, std::ios::binary | std::ios::trunc).write((const char*)data.data() + 1, (std::streamsize)data.size() - 1);
-                    WordVectorsLoadOptions options;
-                    options.format = data[0] & 3;
-                    WordVectors::load(path, options);
+                    zslfuzz::writeFile(path, data.data() + 1, data.size() - 1);
+                    WordVectors::load(path, zslfuzz::wordVectorOptions(data[0]));
                 }
                 else
                     continue;
