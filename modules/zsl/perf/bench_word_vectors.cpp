@@ -8,7 +8,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 #include "opencv2/zsl.hpp"
-#include "cosine_search.hpp" // the float path alone, as the peer of the quantized single-query path
+#include "cosine_search.hpp"
+#include "process_memory.hpp" // the float path alone, as the peer of the quantized single-query path
 
 #include <charconv>
 #include <chrono>
@@ -38,23 +39,6 @@ double cpuNow()
     timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-// kB from /proc/self/status ("VmRSS", "VmHWM").
-long procStatus(const char* key)
-{
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.compare(0, strlen(key), key) == 0 && line[strlen(key)] == ':')
-            return std::stol(line.substr(strlen(key) + 1));
-    return -1;
-}
-
-void resetPeak()
-{
-    // Linux >= 4.0: writing 5 to clear_refs resets VmHWM to the current RSS.
-    std::ofstream("/proc/self/clear_refs") << "5";
 }
 
 std::string loadAvg()
@@ -160,13 +144,13 @@ void benchLoad(const std::string& path, int words, int dim)
     const double raw = (double)words * dim * 4 / 1e6;
     std::cout << "\n== loading " << path << ": " << mb << " MB text, raw floats " << raw << " MB ==" << std::endl;
 
-    const long rss0 = procStatus("VmRSS");
-    resetPeak();
+    const long rss0 = cv::zsl::detail::procStatusKb("VmRSS");
+    cv::zsl::detail::resetPeakResident();
     double t0 = now();
     double c0 = cpuNow();
     Ptr<WordVectors> wv = WordVectors::load(path);
     double t = now() - t0, ct = cpuNow() - c0;
-    const long hwm = procStatus("VmHWM");
+    const long hwm = cv::zsl::detail::procStatusKb("VmHWM");
     std::cout << cv::format("WordVectors::load (full)   : %.2f s, %.0f MB/s (%.0f MB per CPU-second), %d x %d, peak RSS growth %.0f MB = %.3f x raw",
                             t, mb / t, mb / ct, wv->size(), wv->dims(), (hwm - rss0) / 1e3, (hwm - rss0) / 1e3 / raw) << std::endl;
     wv.release();
@@ -176,12 +160,12 @@ void benchLoad(const std::string& path, int words, int dim)
         vocab.push_back("w" + std::to_string(i));
     WordVectorsLoadOptions o;
     o.vocabulary = vocab;
-    const long rss1 = procStatus("VmRSS");
-    resetPeak();
+    const long rss1 = cv::zsl::detail::procStatusKb("VmRSS");
+    cv::zsl::detail::resetPeakResident();
     t0 = now();
     wv = WordVectors::load(path, o);
     t = now() - t0;
-    const long hwm1 = procStatus("VmHWM");
+    const long hwm1 = cv::zsl::detail::procStatusKb("VmHWM");
     std::cout << cv::format("WordVectors::load (%zu words kept): %.2f s, %.0f MB/s, peak RSS growth %.1f MB (kept floats %.1f MB)",
                             vocab.size(), t, mb / t, (hwm1 - rss1) / 1e3, wv->size() * (double)dim * 4 / 1e6) << std::endl;
     wv.release();
@@ -283,11 +267,11 @@ void benchSearch(int n, int dim, int nq, const std::vector<int>& algorithms, int
         p.rerank = rerank;
         p.pcaDims = pcaDims;
         t0 = now();
-        const long rss0 = procStatus("VmRSS");
+        const long rss0 = cv::zsl::detail::procStatusKb("VmRSS");
         g->buildApproximate(p);
         std::cout << cv::format("\nFLANN %s on %d PCA dims, rerank x%d: build %.1f s, RSS +%.0f MB",
                                 algorithm == GalleryIndex::ANN_KDTREE ? "kd-trees(4)" : "k-means(32)", p.pcaDims, p.rerank,
-                                now() - t0, (procStatus("VmRSS") - rss0) / 1e3) << std::endl;
+                                now() - t0, (cv::zsl::detail::procStatusKb("VmRSS") - rss0) / 1e3) << std::endl;
         for (int checks : {32, 64, 128, 256, 512, 1024, 2048})
         {
             g->setChecks(checks);

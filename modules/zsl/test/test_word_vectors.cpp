@@ -1,5 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
+#include "process_memory.hpp"
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -344,17 +345,6 @@ TEST(ZSL_WordVectors, committed_dictionary_vectors_are_sensible)
 namespace opencv_test {
 namespace {
 
-// Resident-set figures of this process from /proc/self/status, in kB (-1 when unavailable).
-long procStatusKb(const char* field)
-{
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.compare(0, strlen(field), field) == 0)
-            return std::atol(line.c_str() + strlen(field) + 1);
-    return -1;
-}
-
 // Resource bound of the loader: a 2 GB text file (1 GB of floats) loaded with a vocabulary filter of
 // 1,000 words grows the resident set by about the filtered size (1.2 MB) plus the reader's buffers,
 // not by the file. ZSL_BIG_WORDVEC_MB changes the size (0 skips).
@@ -365,7 +355,7 @@ TEST(ZSL_WordVectors, filtered_load_of_2GB_file_keeps_memory_near_filtered_size)
     if (targetMb <= 0)
         GTEST_SKIP() << "ZSL_BIG_WORDVEC_MB=0";
     // The peak resident set is reset through /proc/self/clear_refs (Linux >= 4.0).
-    if (!std::ofstream("/proc/self/clear_refs").good() || procStatusKb("VmHWM:") < 0)
+    if (!cv::zsl::detail::resetPeakResident() || cv::zsl::detail::procStatusKb("VmHWM") < 0)
         GTEST_SKIP() << "/proc/self/clear_refs or VmHWM unavailable";
 
     const int dim = 300;
@@ -394,12 +384,12 @@ TEST(ZSL_WordVectors, filtered_load_of_2GB_file_keeps_memory_near_filtered_size)
     for (int i = 0; i < kept; i++)
         opt.vocabulary.push_back(cv::format("w%07d", (int)((int64)i * count / kept)));
 
-    std::ofstream("/proc/self/clear_refs") << "5";
-    const long before = procStatusKb("VmRSS:");
+    cv::zsl::detail::resetPeakResident();
+    const long before = cv::zsl::detail::procStatusKb("VmRSS");
     const double t0 = (double)cv::getTickCount();
     Ptr<WordVectors> wv = WordVectors::load(path, opt);
     const double seconds = ((double)cv::getTickCount() - t0) / cv::getTickFrequency();
-    const long growthKb = procStatusKb("VmHWM:") - before;
+    const long growthKb = cv::zsl::detail::procStatusKb("VmHWM") - before;
     std::remove(path.c_str());
 
     ASSERT_EQ(wv->size(), kept);
