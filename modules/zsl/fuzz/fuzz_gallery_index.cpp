@@ -1,5 +1,5 @@
 // This file is part of the opencv_zsl module (cv::zsl).
-// Fuzzes GalleryIndex::load (versioned binary header, ids, vectors, serialised FLANN structure).
+// Fuzzes GalleryIndex::load (versioned binary header, ids, vectors, parameters of the ANN structure).
 #include "fuzz_common.hpp"
 #include "opencv2/zsl/gallery_index.hpp"
 

@@ -96,11 +96,13 @@ public:
                                                       const std::vector<String>& ids = std::vector<String>());
 
     /** @brief Loads an index written by save().
+    An approximate structure is rebuilt from its saved parameters (deterministic for their seed:
+    the structure that was saved), so FLANN never parses bytes from the file.
     @throws cv::Exception on a missing, foreign, truncated or inconsistent file (checked before allocating).
     */
     CV_WRAP static Ptr<GalleryIndex> load(const String& filename);
 
-    /** @brief Writes the index (ids, normalised vectors and the FLANN structure when built) in a compact
+    /** @brief Writes the index (ids, normalised vectors and the parameters of the approximate structure when built) in a compact
     binary form with a versioned header, atomically (temporary file + rename). */
     CV_WRAP virtual void save(const String& filename) const = 0;
 
