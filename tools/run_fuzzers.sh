@@ -16,13 +16,13 @@ INCS="-Imodules/zsl/include -Imodules/zsl/src -I/usr/include/eigen3 $(pkg-config
 LIBS="$(pkg-config --libs opencv4) -lboost_json -lz -lpthread"
 # The module is compiled once into objects with the fuzzer's coverage instrumentation.
 objs=()
-for src in modules/zsl/src/*.cpp; do
+while IFS= read -r src; do
   obj="$OUT/$(basename "${src%.cpp}").o"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
     clang++ ${FLAGS/fuzzer,/fuzzer-no-link,} -DZSL_STANDALONE=1 $INCS -c "$src" -o "$obj"
   fi
   objs+=("$obj")
-done
+done < <(find modules/zsl/src -name "*.cpp" | sort)
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
   for f in modules/zsl/fuzz/fuzz_*.cpp; do harnesses+=("$(basename "${f%.cpp}")"); done

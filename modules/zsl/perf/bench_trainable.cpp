@@ -10,7 +10,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 #include "opencv2/zsl.hpp"
-#include "nn_gemm.hpp"
+#include "nn/nn_gemm.hpp"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

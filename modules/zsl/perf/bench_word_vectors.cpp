@@ -8,8 +8,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 #include "opencv2/zsl.hpp"
-#include "cosine_search.hpp"
-#include "process_memory.hpp" // the float path alone, as the peer of the quantized single-query path
+#include "search/cosine_search.hpp"
+#include "io/process_memory.hpp" // the float path alone, as the peer of the quantized single-query path
 
 #include <charconv>
 #include <chrono>

@@ -1,9 +1,9 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include <numeric>
-#include "compatibility_model.hpp"
-#include "atomic_file.hpp"
-#include "storage.hpp"
+#include "methods/compatibility_model.hpp"
+#include "io/atomic_file.hpp"
+#include "io/storage.hpp"
 
 namespace cv {
 namespace zsl {

@@ -1,7 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
 #include <Eigen/Dense>
-#include "nn_layers.hpp"
+#include "nn/nn_layers.hpp"
 
 namespace opencv_test { namespace {
 

@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
-#include "compatibility_model.hpp"
+#include "methods/compatibility_model.hpp"
 
 namespace opencv_test { namespace {
 

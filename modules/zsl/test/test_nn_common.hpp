@@ -4,7 +4,7 @@
 #define OPENCV_ZSL_TEST_NN_COMMON_HPP
 
 #include "eigen_bridge.hpp"
-#include "nn_layers.hpp"
+#include "nn/nn_layers.hpp"
 #include <functional>
 
 namespace opencv_test {

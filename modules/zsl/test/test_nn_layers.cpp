@@ -2,8 +2,8 @@
 // Training engine: layers (finite-difference gradients, dropout, serialisation) and the striped GEMM.
 #include "test_precomp.hpp"
 #include "test_nn_common.hpp"
-#include "nn_layers.hpp"
-#include "nn_gemm.hpp"
+#include "nn/nn_layers.hpp"
+#include "nn/nn_gemm.hpp"
 
 namespace opencv_test { namespace {
 

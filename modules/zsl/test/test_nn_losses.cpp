@@ -2,7 +2,7 @@
 // Training engine: losses against finite differences and known values.
 #include "test_precomp.hpp"
 #include "test_nn_common.hpp"
-#include "nn_losses.hpp"
+#include "nn/nn_losses.hpp"
 
 namespace opencv_test { namespace {
 

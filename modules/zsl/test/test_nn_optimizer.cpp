@@ -2,7 +2,7 @@
 // Training engine: Adam and SGD against hand-written reference updates.
 #include "test_precomp.hpp"
 #include "test_nn_common.hpp"
-#include "optimizer.hpp"
+#include "nn/optimizer.hpp"
 
 namespace opencv_test { namespace {
 

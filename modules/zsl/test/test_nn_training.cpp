@@ -2,7 +2,7 @@
 // Training engine: class-disjoint splits, the epoch loop, early stopping, progress reports.
 #include "test_precomp.hpp"
 #include "test_nn_common.hpp"
-#include "nn_training.hpp"
+#include "nn/nn_training.hpp"
 #include <set>
 
 namespace opencv_test { namespace {

@@ -2,7 +2,7 @@
 #include "test_precomp.hpp"
 #include <algorithm>
 #include <set>
-#include "quantized_search.hpp"
+#include "search/quantized_search.hpp"
 #include "opencv2/zsl/gallery_index.hpp"
 #include "opencv2/zsl/word_vectors.hpp"
 

@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
-#include "process_memory.hpp"
+#include "io/process_memory.hpp"
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>

@@ -1,7 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 // ALE: Akata, Perronnin, Harchaoui & Schmid, "Label-Embedding for Image Classification", TPAMI 2016.
 #include "precomp.hpp"
-#include "bilinear_ranking.hpp"
+#include "methods/bilinear_ranking.hpp"
 
 namespace cv {
 namespace zsl {

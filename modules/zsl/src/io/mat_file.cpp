@@ -2,7 +2,7 @@
 // MATLAB level-5 MAT-file reader/writer. Format: "MAT-File Format", The MathWorks, R2019b.
 #include "precomp.hpp"
 #include "opencv2/zsl/mat_file.hpp"
-#include "atomic_file.hpp"
+#include "io/atomic_file.hpp"
 
 #include <cstring>
 #include <ctime>

@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "nn_losses.hpp"
+#include "nn/nn_losses.hpp"
 
 namespace cv {
 namespace zsl {

@@ -1,8 +1,8 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 // SAE: Kodirov, Xiang & Gong, "Semantic Autoencoder for Zero-Shot Learning", CVPR 2017.
 #include "precomp.hpp"
-#include "compatibility_model.hpp"
-#include "closed_form.hpp"
+#include "methods/compatibility_model.hpp"
+#include "methods/closed_form.hpp"
 #include <Eigen/Eigenvalues>
 
 #ifdef ZSL_HAVE_LAPACK

@@ -1,7 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "compatibility_model.hpp"
-#include "storage.hpp"
+#include "methods/compatibility_model.hpp"
+#include "io/storage.hpp"
 
 namespace cv {
 namespace zsl {

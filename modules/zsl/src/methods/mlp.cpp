@@ -3,11 +3,11 @@
 // by the cosine between the predicted vector and their prototypes (the "deep embedding" baseline,
 // e.g. Zhang, Xiang & Gong, CVPR 2017 use the same direction-free cosine ranking).
 #include "precomp.hpp"
-#include "compatibility_model.hpp"
-#include "nn_layers.hpp"
-#include "nn_losses.hpp"
-#include "nn_training.hpp"
-#include "optimizer.hpp"
+#include "methods/compatibility_model.hpp"
+#include "nn/nn_layers.hpp"
+#include "nn/nn_losses.hpp"
+#include "nn/nn_training.hpp"
+#include "nn/optimizer.hpp"
 
 namespace cv {
 namespace zsl {

@@ -15,7 +15,7 @@
 #define OPENCV_ZSL_NN_TRAINING_HPP
 
 #include "opencv2/zsl/zero_shot_classifier.hpp"
-#include "nn_layers.hpp"
+#include "nn/nn_layers.hpp"
 #include <functional>
 
 namespace cv {

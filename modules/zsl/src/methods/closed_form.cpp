@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "closed_form.hpp"
+#include "methods/closed_form.hpp"
 #include <Eigen/SparseCore>
 
 namespace cv {

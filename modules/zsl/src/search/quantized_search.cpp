@@ -1,7 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "quantized_search.hpp"
-#include "cosine_search.hpp"
+#include "search/quantized_search.hpp"
+#include "search/cosine_search.hpp"
 #include "eigen_bridge.hpp"
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))

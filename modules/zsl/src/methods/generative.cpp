@@ -6,11 +6,11 @@
 // Because the unseen classes get training data, the classifier is far less biased towards seen
 // classes in GZSL than a compatibility function trained on seen classes only.
 #include "precomp.hpp"
-#include "compatibility_model.hpp"
-#include "nn_layers.hpp"
-#include "nn_losses.hpp"
-#include "nn_training.hpp"
-#include "optimizer.hpp"
+#include "methods/compatibility_model.hpp"
+#include "nn/nn_layers.hpp"
+#include "nn/nn_losses.hpp"
+#include "nn/nn_training.hpp"
+#include "nn/optimizer.hpp"
 #include <map>
 
 namespace cv {

@@ -5,8 +5,8 @@
 #ifndef OPENCV_ZSL_BILINEAR_RANKING_HPP
 #define OPENCV_ZSL_BILINEAR_RANKING_HPP
 
-#include "compatibility_model.hpp"
-#include "nn_losses.hpp"
+#include "methods/compatibility_model.hpp"
+#include "nn/nn_losses.hpp"
 
 namespace cv {
 namespace zsl {

@@ -8,7 +8,7 @@
 #ifndef OPENCV_ZSL_OPTIMIZER_HPP
 #define OPENCV_ZSL_OPTIMIZER_HPP
 
-#include "nn_layers.hpp"
+#include "nn/nn_layers.hpp"
 
 namespace cv {
 namespace zsl {

@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "atomic_file.hpp"
+#include "io/atomic_file.hpp"
 
 #include <atomic>
 #include <cstdio>

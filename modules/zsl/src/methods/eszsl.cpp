@@ -1,8 +1,8 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 // ESZSL: Romera-Paredes & Torr, "An embarrassingly simple approach to zero-shot learning", ICML 2015.
 #include "precomp.hpp"
-#include "compatibility_model.hpp"
-#include "closed_form.hpp"
+#include "methods/compatibility_model.hpp"
+#include "methods/closed_form.hpp"
 
 namespace cv {
 namespace zsl {

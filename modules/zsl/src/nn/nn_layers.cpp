@@ -1,8 +1,8 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "nn_layers.hpp"
-#include "nn_gemm.hpp"
-#include "compatibility_model.hpp" // readMatrix
+#include "nn/nn_layers.hpp"
+#include "nn/nn_gemm.hpp"
+#include "methods/compatibility_model.hpp" // readMatrix
 
 namespace cv {
 namespace zsl {

@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "cosine_search.hpp"
+#include "search/cosine_search.hpp"
 #include "eigen_bridge.hpp"
 
 namespace cv {

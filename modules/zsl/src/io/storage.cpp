@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "storage.hpp"
+#include "io/storage.hpp"
 #include "eigen_bridge.hpp"
 #include <zlib.h>
 #include <memory>

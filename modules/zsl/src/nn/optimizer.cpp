@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "optimizer.hpp"
+#include "nn/optimizer.hpp"
 
 namespace cv {
 namespace zsl {

@@ -2,7 +2,7 @@
 // Prototype loaders: text/CSV matrices, JSON (Boost.JSON), GBU att_splits.mat (MatFile).
 #include "precomp.hpp"
 #include "opencv2/zsl/mat_file.hpp"
-#include "atomic_file.hpp"
+#include "io/atomic_file.hpp"
 
 #include <boost/json.hpp>
 #include <charconv>

@@ -2,7 +2,7 @@
 // DeViSE: Frome, Corrado, Shlens, Bengio, Dean, Ranzato & Mikolov, "DeViSE: A Deep Visual-Semantic
 // Embedding Model", NIPS 2013.
 #include "precomp.hpp"
-#include "bilinear_ranking.hpp"
+#include "methods/bilinear_ranking.hpp"
 
 namespace cv {
 namespace zsl {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <vector>
-#include "quantized_search.hpp"
+#include "search/quantized_search.hpp"
 
 namespace cv {
 namespace zsl {

@@ -1,9 +1,9 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "bilinear_ranking.hpp"
-#include "nn_gemm.hpp"
-#include "nn_training.hpp"
-#include "optimizer.hpp"
+#include "methods/bilinear_ranking.hpp"
+#include "nn/nn_gemm.hpp"
+#include "nn/nn_training.hpp"
+#include "nn/optimizer.hpp"
 
 namespace cv {
 namespace zsl {

@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
-#include "nn_training.hpp"
+#include "nn/nn_training.hpp"
 
 namespace cv {
 namespace zsl {

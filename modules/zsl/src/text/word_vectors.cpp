@@ -1,8 +1,8 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "opencv2/zsl/word_vectors.hpp"
-#include "atomic_file.hpp"
-#include "cosine_search.hpp"
+#include "io/atomic_file.hpp"
+#include "search/cosine_search.hpp"
 #include "eigen_bridge.hpp"
 
 #include <charconv>

@@ -2,7 +2,7 @@
 // SJE: Akata, Reed, Walter, Lee & Schiele, "Evaluation of Output Embeddings for Fine-Grained Image
 // Classification", CVPR 2015 (structured joint embedding).
 #include "precomp.hpp"
-#include "bilinear_ranking.hpp"
+#include "methods/bilinear_ranking.hpp"
 
 namespace cv {
 namespace zsl {

@@ -3,11 +3,11 @@
 // Combination of Semantic Embeddings", ICLR 2014.
 #include "precomp.hpp"
 #include "opencv2/zsl/conse.hpp"
-#include "compatibility_model.hpp"
-#include "nn_layers.hpp"
-#include "nn_losses.hpp"
-#include "nn_training.hpp"
-#include "optimizer.hpp"
+#include "methods/compatibility_model.hpp"
+#include "nn/nn_layers.hpp"
+#include "nn/nn_losses.hpp"
+#include "nn/nn_training.hpp"
+#include "nn/optimizer.hpp"
 #include <numeric>
 
 namespace cv {
