@@ -2,7 +2,7 @@
 #include "precomp.hpp"
 #include <numeric>
 #include "methods/compatibility_model.hpp"
-#include "io/atomic_file.hpp"
+#include "opencv2/zsl/atomic_file.hpp"
 #include "io/storage.hpp"
 
 namespace cv {
@@ -533,14 +533,10 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename)
 
 void ZeroShotClassifier::save(const String& filename) const
 {
-    writeAtomically(filename, [&](const String& tmp) {
-        FileStorage fs(tmp, FileStorage::WRITE);
-        if (!fs.isOpened())
-            CV_Error(Error::StsError, cv::format("zsl save: cannot write '%s'", tmp.c_str()));
+    writeStorageAtomically(filename, [&](FileStorage& fs) {
         fs << getDefaultName() << "{";
         write(fs);
         fs << "}";
-        fs.release();
     });
 }
 

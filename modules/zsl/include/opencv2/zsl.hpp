@@ -24,5 +24,6 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/word_vectors.hpp"
 #include "opencv2/zsl/gallery_index.hpp"
 #include "opencv2/zsl/open_vocabulary.hpp"
+#include "opencv2/zsl/atomic_file.hpp"
 
 #endif

@@ -2,7 +2,7 @@
 // MATLAB level-5 MAT-file reader/writer. Format: "MAT-File Format", The MathWorks, R2019b.
 #include "precomp.hpp"
 #include "opencv2/zsl/mat_file.hpp"
-#include "io/atomic_file.hpp"
+#include "opencv2/zsl/atomic_file.hpp"
 
 #include <cstring>
 #include <ctime>
@@ -1110,15 +1110,9 @@ std::vector<uchar> MatFile::encode() const
 void MatFile::write(const String& filename) const
 {
     const std::vector<uchar> bytes = encode();
-    detail::writeAtomically(filename, [&](const String& tmp) {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f)
-            CV_Error(Error::StsError, cv::format("MatFile::write: cannot create '%s'", filename.c_str()));
-        f.write((const char*)bytes.data(), (std::streamsize)bytes.size());
-        f.close();
-        if (!f)
-            CV_Error(Error::StsError, cv::format("MatFile::write: error writing '%s'", filename.c_str()));
-    });
+    AtomicFile f(filename);
+    f.write(bytes.data(), bytes.size());
+    f.commit();
 }
 
 }} // namespace cv::zsl

@@ -2,7 +2,7 @@
 // Prototype loaders: text/CSV matrices, JSON (Boost.JSON), GBU att_splits.mat (MatFile).
 #include "precomp.hpp"
 #include "opencv2/zsl/mat_file.hpp"
-#include "io/atomic_file.hpp"
+#include "opencv2/zsl/atomic_file.hpp"
 
 #include <boost/json.hpp>
 #include <charconv>
@@ -329,13 +329,7 @@ void writePrototypesJSON(const String& filename, const ClassPrototypes& prototyp
         out += i + 1 < prototypes.size() ? "]},\n" : "]}\n";
     }
     out += "]}\n";
-    detail::writeAtomically(filename, [&](const String& tmp) {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f << out;
-        f.close();
-        if (!f)
-            CV_Error(Error::StsError, cv::format("writePrototypesJSON: error writing '%s'", filename.c_str()));
-    });
+    writeFileAtomically(filename, out);
 }
 
 //--------------------------------------------------------------------------------------------------

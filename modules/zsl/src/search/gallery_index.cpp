@@ -1,7 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "opencv2/zsl/gallery_index.hpp"
-#include "io/atomic_file.hpp"
 #include "search/cosine_search.hpp"
 #include "eigen_bridge.hpp"
 
@@ -234,11 +233,8 @@ public:
 
     void save(const String& filename) const CV_OVERRIDE
     {
-        detail::writeAtomically(filename, [&](const String& tmp) {
-            FILE* f = std::fopen(tmp.c_str(), "wb");
-            if (!f)
-                CV_Error(Error::StsError, cv::format("GalleryIndex::save: cannot create '%s'", tmp.c_str()));
-            std::unique_ptr<FILE, int (*)(FILE*)> guard(f, &std::fclose);
+        {
+            AtomicFile f(filename);
             std::string idBlock;
             for (const String& id : ids_)
             {
@@ -256,11 +252,12 @@ public:
             h.idBytes = idBlock.size();
             h.idsCrc = crcOf(idBlock.data(), idBlock.size());
             h.vectorsCrc = crcOf(vectors_.data, vectors_.total() * sizeof(float));
-            bool ok = std::fwrite(&h, sizeof(h), 1, f) == 1;
-            ok = ok && std::fwrite(idBlock.data(), 1, idBlock.size(), f) == idBlock.size();
-            ok = ok && std::fwrite(vectors_.data, sizeof(float), vectors_.total(), f) == vectors_.total();
+            f.write(&h, sizeof(h));
+            f.write(idBlock);
+            if (!vectors_.empty())
+                f.write(vectors_.data, vectors_.total() * sizeof(float));
 #ifdef HAVE_OPENCV_FLANN
-            if (ok && ann_)
+            if (ann_)
             {
                 // Only the parameters: load() rebuilds the structure from them (deterministic for the
                 // seed) instead of handing FLANN's own serialisation to FLANN's unchecked readers.
@@ -271,14 +268,12 @@ public:
                 a.pcaDims = pcaBasis_.rows; a.rerank = annParams_.rerank;
                 a.bytes = 0; // no blob (files of the first version carry one, which load() skips)
                 a.crc = 0;
-                ok = std::fwrite(&a, sizeof(a), 1, f) == 1;
+                f.write(&a, sizeof(a));
             }
 #endif
-            ok = ok && std::fwrite(kEndMagic, 1, 8, f) == 8;
-            ok = ok && std::fflush(f) == 0;
-            if (!ok)
-                CV_Error(Error::StsError, cv::format("GalleryIndex::save: write error on '%s'", tmp.c_str()));
-        });
+            f.write(kEndMagic, 8);
+            f.commit();
+        }
     }
 
     void loadFrom(const String& filename)

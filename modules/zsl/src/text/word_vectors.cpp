@@ -1,7 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "opencv2/zsl/word_vectors.hpp"
-#include "io/atomic_file.hpp"
+#include "opencv2/zsl/atomic_file.hpp"
 #include "search/cosine_search.hpp"
 #include "eigen_bridge.hpp"
 
@@ -200,32 +200,29 @@ public:
     {
         if (format != WORDVEC_TEXT && format != WORDVEC_WORD2VEC_BINARY)
             CV_Error(Error::StsBadArg, cv::format("WordVectors::save: format must be WORDVEC_TEXT or WORDVEC_WORD2VEC_BINARY, got %d", format));
-        detail::writeAtomically(filename, [&](const String& tmp) {
-            std::ofstream f(tmp, std::ios::binary);
-            if (!f)
-                CV_Error(Error::StsError, cv::format("WordVectors::save: cannot create '%s'", tmp.c_str()));
-            f << size() << " " << dims() << "\n";
-            char num[32];
-            for (int i = 0; i < size(); i++)
-            {
-                f << words_[i] << ' ';
-                const float* v = vectors_.ptr<float>(i);
-                if (format == WORDVEC_WORD2VEC_BINARY)
-                    f.write(reinterpret_cast<const char*>(v), sizeof(float) * dims()); // little-endian hosts
-                else
-                    for (int j = 0; j < dims(); j++)
-                    {
-                        // Shortest representation that reads back to the same float.
-                        auto r = std::to_chars(num, num + sizeof(num), v[j]);
-                        f.write(num, r.ptr - num);
-                        if (j + 1 < dims()) f.put(' ');
-                    }
-                f.put('\n');
-            }
-            f.flush();
-            if (!f)
-                CV_Error(Error::StsError, cv::format("WordVectors::save: write error on '%s'", tmp.c_str()));
-        });
+        AtomicFile f(filename);
+        std::string line = cv::format("%d %d\n", size(), dims());
+        char num[32];
+        for (int i = 0; i < size(); i++)
+        {
+            line += words_[i];
+            line += ' ';
+            const float* v = vectors_.ptr<float>(i);
+            if (format == WORDVEC_WORD2VEC_BINARY)
+                line.append(reinterpret_cast<const char*>(v), sizeof(float) * dims()); // little-endian hosts
+            else
+                for (int j = 0; j < dims(); j++)
+                {
+                    // Shortest representation that reads back to the same float.
+                    auto r = std::to_chars(num, num + sizeof(num), v[j]);
+                    line.append(num, r.ptr - num);
+                    if (j + 1 < dims()) line += ' ';
+                }
+            line += '\n';
+            f.write(line);
+            line.clear();
+        }
+        f.commit();
     }
 
     // ---- building ----
