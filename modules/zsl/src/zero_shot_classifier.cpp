@@ -1,5 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
+#include <filesystem>
+#include <mutex>
 #include <numeric>
 #include "methods/compatibility_model.hpp"
 #include "opencv2/zsl/atomic_file.hpp"
@@ -132,43 +134,72 @@ static void checkParams(const ZeroShotClassifier::Params& p)
             CV_Error(Error::StsOutOfRange, cv::format("zsl: hidden layer width %d must be in [1, 65536]", h));
 }
 
+/** Everything predict() reads, published as one immutable snapshot: a call takes the current snapshot
+    once and uses it throughout, so registrations (addClass, setUnseenClasses, setMode, setCalibration,
+    train, setEncoder) running in other threads are seen either entirely or not at all. */
+struct ClassifierState
+{
+    ZeroShotClassifier::Params params;
+    Ptr<VisualEncoder> encoder;
+    std::shared_ptr<const CompatibilityModel> model; // prepared for `table`
+    ClassPrototypes seen, seenNormalized, unseen;
+    RowMatrixXf table; // normalised prototypes of every class, seen rows first
+    int mode = ZeroShotClassifier::MODE_ZSL;
+    double calibration = 0;
+    bool trained = false;
+
+    int numSeen() const { return seen.size(); }
+    int numClasses() const { return seen.size() + unseen.size(); }
+};
+
+using StatePtr = std::shared_ptr<const ClassifierState>;
+
 class ZeroShotClassifierImpl CV_FINAL : public ZeroShotClassifier
 {
 public:
     explicit ZeroShotClassifierImpl(const Params& params, const Ptr<VisualEncoder>& encoder = Ptr<VisualEncoder>())
-        : params_(params), encoder_(encoder)
     {
-        checkParams(params_);
-        model_ = createCompatibilityModel(params_);
+        checkParams(params);
+        auto s = std::make_shared<ClassifierState>();
+        s->params = params;
+        s->encoder = encoder;
+        s->model = createCompatibilityModel(params);
+        state_ = s;
     }
 
-    void setProgressCallback(const TrainingCallback& cb) CV_OVERRIDE { progress_ = cb; }
+    void setProgressCallback(const TrainingCallback& cb) CV_OVERRIDE
+    {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        progress_ = cb;
+    }
 
     void train(InputArray features, InputArray labels, const ClassPrototypes& seen) CV_OVERRIDE
     {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        ClassifierState s = *snapshot();
         seen.validate();
         if (seen.size() < 2)
             CV_Error(Error::StsBadArg, cv::format("zsl train: need at least 2 seen classes, got %d", seen.size()));
-        RowMatrixXf X = prepareFeatures(features, "zsl train: features");
+        RowMatrixXf X = prepareFeatures(s, features, "zsl train: features");
         std::vector<int> y = toLabels(labels, seen.size(), "zsl train: labels");
         if ((int)y.size() != X.rows())
             CV_Error(Error::StsBadSize, cv::format("zsl train: %d feature rows but %d labels", (int)X.rows(), (int)y.size()));
-        ClassPrototypes seenNorm = seen.normalized(params_.prototypeNormalization);
+        ClassPrototypes seenNorm = seen.normalized(s.params.prototypeNormalization);
         // Unseen classes registered earlier must keep the prototype dimension.
-        if (!unseen_.names.empty() && unseen_.dims() != seen.dims())
+        if (!s.unseen.names.empty() && s.unseen.dims() != seen.dims())
             CV_Error(Error::StsBadSize, cv::format("zsl train: seen prototypes have %d dimensions but the registered unseen classes have %d",
-                                                   seen.dims(), unseen_.dims()));
+                                                   seen.dims(), s.unseen.dims()));
         for (const String& n : seen.names)
-            if (unseen_.indexOf(n) >= 0)
+            if (s.unseen.indexOf(n) >= 0)
                 CV_Error(Error::StsBadArg, cv::format("zsl train: seen class '%s' is already registered as unseen", n.c_str()));
 
-        std::shared_ptr<CompatibilityModel> model = createCompatibilityModel(params_);
-        model->train(X, y, toEigenPrototypes(seenNorm), progress_);
-        model_ = model;
-        seen_ = seen;
-        seenNormalized_ = seenNorm;
-        trained_ = true;
-        rebuildClassTable();
+        std::shared_ptr<CompatibilityModel> model = createCompatibilityModel(s.params);
+        model->train(X, y, viewEigen(seenNorm.vectors), progress_);
+        s.model = model;
+        s.seen = seen;
+        s.seenNormalized = seenNorm;
+        s.trained = true;
+        publishWithClasses(std::move(s));
     }
 
     void trainImages(InputArrayOfArrays images, InputArray labels, const ClassPrototypes& seen) CV_OVERRIDE
@@ -180,103 +211,415 @@ public:
 
     void setUnseenClasses(const ClassPrototypes& unseen) CV_OVERRIDE
     {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        ClassifierState s = *snapshot();
         if (!unseen.names.empty())
         {
             unseen.validate();
-            checkPrototypeDim(unseen.dims(), "zsl setUnseenClasses");
+            checkPrototypeDim(s, unseen.dims(), "zsl setUnseenClasses");
             for (const String& n : unseen.names)
-                if (seen_.indexOf(n) >= 0)
+                if (s.seen.indexOf(n) >= 0)
                     CV_Error(Error::StsBadArg, cv::format("zsl setUnseenClasses: '%s' is already a seen class", n.c_str()));
         }
-        unseen_ = unseen;
-        rebuildClassTable();
+        s.unseen = unseen;
+        publishWithClasses(std::move(s));
     }
 
     int addClass(const String& name, InputArray prototype, bool seen) CV_OVERRIDE
     {
         if (name.empty())
             CV_Error(Error::StsBadArg, "zsl addClass: empty class name");
-        if (seen_.indexOf(name) >= 0 || unseen_.indexOf(name) >= 0)
-            CV_Error(Error::StsBadArg, cv::format("zsl addClass: class '%s' already exists", name.c_str()));
         Mat v = prototype.getMat();
         if (v.empty() || v.channels() != 1 || (v.rows != 1 && v.cols != 1))
             CV_Error(Error::StsBadArg, cv::format("zsl addClass('%s'): the prototype must be a non-empty 1 x A vector", name.c_str()));
-        v = v.reshape(1, 1);
-        checkPrototypeDim(v.cols, "zsl addClass");
-        ClassPrototypes& target = seen ? seen_ : unseen_;
-        ClassPrototypes updated = target;
-        updated.names.push_back(name);
         Mat row;
-        v.convertTo(row, CV_32F);
-        if (updated.vectors.empty())
+        v.reshape(1, 1).convertTo(row, CV_32F);
+
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        ClassifierState s = *snapshot();
+        if (s.seen.indexOf(name) >= 0 || s.unseen.indexOf(name) >= 0)
+            CV_Error(Error::StsBadArg, cv::format("zsl addClass: class '%s' already exists", name.c_str()));
+        checkPrototypeDim(s, row.cols, "zsl addClass");
+        ClassPrototypes& target = seen ? s.seen : s.unseen;
+        ClassPrototypes updated;
+        updated.names = target.names;
+        updated.names.push_back(name);
+        // A new matrix: the published snapshot's prototypes are shared with readers and never modified.
+        if (target.vectors.empty())
             updated.vectors = row;
         else
-            cv::vconcat(updated.vectors, row, updated.vectors);
+            cv::vconcat(target.vectors, row, updated.vectors);
         updated.validate();
         target = updated;
         if (seen)
-            seenNormalized_ = seen_.normalized(params_.prototypeNormalization);
-        rebuildClassTable();
-        return seen ? seen_.size() - 1 : seen_.size() + unseen_.size() - 1;
+            s.seenNormalized = s.seen.normalized(s.params.prototypeNormalization);
+        const int index = seen ? s.seen.size() - 1 : s.numClasses() - 1;
+        publishWithClasses(std::move(s));
+        return index;
     }
 
     ClassPrototypes getClasses() const CV_OVERRIDE
     {
+        const StatePtr s = snapshot();
         ClassPrototypes all;
-        all.names = seen_.names;
-        all.names.insert(all.names.end(), unseen_.names.begin(), unseen_.names.end());
-        if (!seen_.vectors.empty() && !unseen_.vectors.empty())
-            cv::vconcat(seen_.vectors, unseen_.vectors, all.vectors);
+        all.names = s->seen.names;
+        all.names.insert(all.names.end(), s->unseen.names.begin(), s->unseen.names.end());
+        if (!s->seen.vectors.empty() && !s->unseen.vectors.empty())
+            cv::vconcat(s->seen.vectors, s->unseen.vectors, all.vectors);
         else
-            all.vectors = seen_.vectors.empty() ? unseen_.vectors.clone() : seen_.vectors.clone();
+            all.vectors = s->seen.vectors.empty() ? s->unseen.vectors.clone() : s->seen.vectors.clone();
         return all;
     }
 
-    int getNumSeenClasses() const CV_OVERRIDE { return seen_.size(); }
+    int getNumSeenClasses() const CV_OVERRIDE { return snapshot()->numSeen(); }
 
     void setMode(int mode) CV_OVERRIDE
     {
         if (mode != MODE_ZSL && mode != MODE_GZSL)
             CV_Error(Error::StsOutOfRange, cv::format("zsl setMode: unknown mode %d (MODE_ZSL=0, MODE_GZSL=1)", mode));
-        mode_ = mode;
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        auto s = std::make_shared<ClassifierState>(*snapshot());
+        s->mode = mode;
+        publish(s);
     }
-    int getMode() const CV_OVERRIDE { return mode_; }
+    int getMode() const CV_OVERRIDE { return snapshot()->mode; }
 
     void setCalibration(double gamma) CV_OVERRIDE
     {
         if (!std::isfinite(gamma))
             CV_Error(Error::StsBadArg, "zsl setCalibration: the calibration constant must be finite");
-        calibration_ = gamma;
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        auto s = std::make_shared<ClassifierState>(*snapshot());
+        s->calibration = gamma;
+        publish(s);
     }
-    double getCalibration() const CV_OVERRIDE { return calibration_; }
+    double getCalibration() const CV_OVERRIDE { return snapshot()->calibration; }
 
     void computeScores(InputArray features, OutputArray scores) const CV_OVERRIDE
     {
-        checkTrained("computeScores");
-        if (classTable_.rows() == 0)
+        const StatePtr s = snapshot();
+        checkTrained(*s, "computeScores");
+        if (s->table.rows() == 0)
             CV_Error(Error::StsError, "zsl computeScores: no classes registered");
-        RowMatrixXf X = prepareFeatures(features, "zsl computeScores: features");
-        toMat(model_->scores(X, classTable_)).copyTo(scores);
+        RowMatrixXf X = prepareFeatures(*s, features, "zsl computeScores: features");
+        toMat(s->model->scores(X, s->table)).copyTo(scores);
     }
 
     void predict(InputArray features, OutputArray labels, OutputArray scores, int topK) const CV_OVERRIDE
     {
-        checkTrained("predict");
-        const int numSeen = seen_.size(), numAll = numSeen + unseen_.size();
-        const int first = mode_ == MODE_ZSL ? numSeen : 0;
+        predictWith(snapshot(), features, labels, scores, topK);
+    }
+
+    void predictImages(InputArrayOfArrays images, OutputArray labels, OutputArray scores, int topK) const CV_OVERRIDE
+    {
+        // One snapshot for both steps: the encoder and the classes belong to the same state.
+        const StatePtr s = snapshot();
+        Mat features;
+        encodeWith(*s, images, features);
+        predictWith(s, features, labels, scores, topK);
+    }
+
+    void predictAttributes(InputArray features, OutputArray attributes) const CV_OVERRIDE
+    {
+        const StatePtr s = snapshot();
+        checkTrained(*s, "predictAttributes");
+        RowMatrixXf X = prepareFeatures(*s, features, "zsl predictAttributes: features");
+        toMat(s->model->embed(X)).copyTo(attributes);
+    }
+
+    void extractFeatures(InputArrayOfArrays images, OutputArray features) const CV_OVERRIDE
+    {
+        encodeWith(*snapshot(), images, features);
+    }
+
+    bool isTrained() const CV_OVERRIDE { return snapshot()->trained; }
+    Params getParams() const CV_OVERRIDE { return snapshot()->params; }
+    Ptr<VisualEncoder> getEncoder() const CV_OVERRIDE { return snapshot()->encoder; }
+    void setEncoder(const Ptr<VisualEncoder>& encoder) CV_OVERRIDE
+    {
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        auto s = std::make_shared<ClassifierState>(*snapshot());
+        if (encoder && s->trained && encoder->getFeatureDim() != s->model->featureDim())
+            CV_Error(Error::StsBadSize, cv::format("zsl setEncoder: encoder gives %d-d features but the model was trained on %d-d",
+                                                   encoder->getFeatureDim(), s->model->featureDim()));
+        s->encoder = encoder;
+        publish(s);
+    }
+
+    String getDefaultName() const CV_OVERRIDE { return kRootNode; }
+
+    void write(FileStorage& fs) const CV_OVERRIDE
+    {
+        writeState(fs, *snapshot(), String());
+    }
+
+    /** Writes `s`; the backbone path is stored relative to `modelFile`'s directory when one is given. */
+    static void writeState(FileStorage& fs, const ClassifierState& s, const String& modelFile)
+    {
+        checkTrained(s, "write");
+        fs << "format_version" << kFormatVersion;
+        fs << "kind" << "ZeroShotClassifier";
+        writeParams(fs, s.params);
+        fs << "mode" << s.mode << "calibration" << s.calibration;
+        fs << "seen_names" << s.seen.names << "seen_vectors" << s.seen.vectors;
+        fs << "unseen_names" << s.unseen.names;
+        if (!s.unseen.names.empty())
+            fs << "unseen_vectors" << s.unseen.vectors;
+        fs << "model" << "{";
+        s.model->write(fs);
+        fs << "}";
+        if (s.encoder)
+        {
+            EncoderPreprocessing pp = s.encoder->getPreprocessing();
+            fs << "encoder" << "{";
+            writeBackbonePath(fs, "model", s.encoder->getModelPath(), modelFile);
+            writeBackbonePath(fs, "config", s.encoder->getConfigPath(), modelFile);
+            fs << "layer" << s.encoder->getFeatureLayer() << "batchSize" << s.encoder->getBatchSize();
+            fs << "normalize" << (int)s.encoder->getNormalize();
+            fs << "inputSize" << pp.inputSize << "resizeShorter" << pp.resizeShorter << "swapRB" << (int)pp.swapRB;
+            fs << "scale" << pp.scale << "mean" << pp.mean << "std" << pp.std;
+            fs << "}";
+        }
+    }
+
+    void read(const FileNode& node) CV_OVERRIDE
+    {
+        readFrom(node, LoadOptions());
+    }
+
+    struct LoadOptions
+    {
+        String modelFile;     // the file being read: relative backbone paths are resolved against its folder
+        String backbonePath;  // replaces the stored backbone path when not empty
+        bool withEncoder = true;
+        int backendId = 0, targetId = 0;
+    };
+
+    void readFrom(const FileNode& node, const LoadOptions& options)
+    {
+        if (!node.isMap())
+            CV_Error(Error::StsParseError, "zsl model: the root node is not a map");
+        int version = -1;
+        String kind;
+        node["format_version"] >> version;
+        node["kind"] >> kind;
+        if (kind != "ZeroShotClassifier")
+            CV_Error(Error::StsParseError, cv::format("zsl model: kind is '%s', expected 'ZeroShotClassifier'", kind.c_str()));
+        if (version != kFormatVersion)
+            CV_Error(Error::StsParseError, cv::format("zsl model: format_version %d is not supported (this build reads %d)",
+                                                      version, kFormatVersion));
+        Params params = readParams(node["params"]);
+        checkParams(params);
+        int mode = MODE_ZSL;
+        double calibration = 0;
+        node["mode"] >> mode;
+        node["calibration"] >> calibration;
+        if (mode != MODE_ZSL && mode != MODE_GZSL)
+            CV_Error(Error::StsParseError, cv::format("zsl model: unknown mode %d", mode));
+        if (!std::isfinite(calibration))
+            CV_Error(Error::StsParseError, "zsl model: calibration is not finite");
+        ClassPrototypes seen, unseen;
+        node["seen_names"] >> seen.names;
+        seen.vectors = readMatNode(node["seen_vectors"], "zsl model: seen_vectors");
+        node["unseen_names"] >> unseen.names;
+        if (!unseen.names.empty())
+            unseen.vectors = readMatNode(node["unseen_vectors"], "zsl model: unseen_vectors");
+        seen.validate();
+        if (!unseen.names.empty())
+            unseen.validate();
+        std::shared_ptr<CompatibilityModel> model = createCompatibilityModel(params);
+        model->read(node["model"]);
+        if (model->prototypeDim() != seen.dims() || (!unseen.names.empty() && unseen.dims() != seen.dims()))
+            CV_Error(Error::StsParseError, "zsl model: prototype dimension does not match the stored model");
+
+        Ptr<VisualEncoder> encoder;
+        FileNode enc = node["encoder"];
+        if (!enc.empty() && options.withEncoder)
+            encoder = readEncoder(enc, options);
+        if (encoder && encoder->getFeatureDim() != model->featureDim())
+            CV_Error(Error::StsBadSize, cv::format("zsl model: the backbone gives %d-d features but the model was trained on %d-d",
+                                                   encoder->getFeatureDim(), model->featureDim()));
+
+        ClassifierState s;
+        s.params = params;
+        s.model = model;
+        s.seen = seen;
+        s.seenNormalized = seen.normalized(params.prototypeNormalization);
+        s.unseen = unseen;
+        s.encoder = encoder;
+        s.trained = true;
+        s.mode = mode;
+        s.calibration = calibration;
+        std::lock_guard<std::mutex> lock(writeMutex_);
+        publishWithClasses(std::move(s));
+    }
+
+    void saveTo(const String& filename) const
+    {
+        const StatePtr s = snapshot();
+        writeStorageAtomically(filename, [&](FileStorage& fs) {
+            fs << kRootNode << "{";
+            writeState(fs, *s, filename);
+            fs << "}";
+        });
+    }
+
+private:
+    StatePtr snapshot() const { return std::atomic_load(&state_); }
+    void publish(const StatePtr& s) { std::atomic_store(&state_, s); }
+
+    /** Rebuilds the class table of `s` (and the model's class-dependent state) and publishes it.
+        Caller holds writeMutex_. */
+    void publishWithClasses(ClassifierState&& s)
+    {
+        ClassPrototypes unseenNorm = s.unseen.names.empty() ? ClassPrototypes()
+                                                            : s.unseen.normalized(s.params.prototypeNormalization);
+        const int a = s.seen.size() ? s.seen.dims() : s.unseen.dims();
+        RowMatrixXf table(s.numClasses(), a);
+        if (s.seen.size())
+            table.topRows(s.seen.size()) = viewEigen(s.seenNormalized.vectors);
+        if (s.unseen.size())
+            table.bottomRows(s.unseen.size()) = viewEigen(unseenNorm.vectors);
+        s.table = std::move(table);
+        if (s.trained)
+        {
+            // Models with class-dependent state are prepared on a copy: readers keep scoring with theirs.
+            std::shared_ptr<CompatibilityModel> prepared = s.model->clone();
+            if (prepared)
+            {
+                prepared->prepareClasses(s.table, s.numSeen());
+                s.model = prepared;
+            }
+        }
+        publish(std::make_shared<const ClassifierState>(std::move(s)));
+    }
+
+    static void writeBackbonePath(FileStorage& fs, const char* key, const String& path, const String& modelFile)
+    {
+        namespace stdfs = std::filesystem;
+        fs << key << path;
+        if (path.empty() || modelFile.empty())
+            return;
+        // Relative to the model file, so that a model and its backbone can move together.
+        std::error_code ec;
+        const stdfs::path absolute = stdfs::absolute(path, ec);
+        if (ec)
+            return;
+        const stdfs::path base = stdfs::absolute(stdfs::path(modelFile), ec).parent_path();
+        if (ec)
+            return;
+        const stdfs::path rel = absolute.lexically_normal().lexically_relative(base.lexically_normal());
+        if (!rel.empty())
+            fs << (String(key) + "_relative_to_model") << rel.string();
+        fs << (String(key) + "_absolute") << absolute.lexically_normal().string();
+    }
+
+    /** The stored backbone file: relative to the model file first, then absolute, then as typed. */
+    static String resolveBackbonePath(const FileNode& enc, const char* key, const LoadOptions& options)
+    {
+        namespace stdfs = std::filesystem;
+        String typed, relative, absolute;
+        enc[key] >> typed;
+        enc[String(key) + "_relative_to_model"] >> relative;
+        enc[String(key) + "_absolute"] >> absolute;
+        std::vector<String> candidates;
+        if (!relative.empty() && !options.modelFile.empty())
+            candidates.push_back((stdfs::path(options.modelFile).parent_path() / relative).lexically_normal().string());
+        if (!absolute.empty())
+            candidates.push_back(absolute);
+        if (!typed.empty())
+            candidates.push_back(typed);
+        for (const String& c : candidates)
+        {
+            std::error_code ec;
+            if (stdfs::is_regular_file(c, ec))
+                return c;
+        }
+        if (typed.empty())
+            return typed;
+        String tried;
+        for (const String& c : candidates)
+            tried += (tried.empty() ? "'" : ", '") + c + "'";
+        CV_Error(Error::StsObjectNotFound,
+                 cv::format("zsl load: the backbone %s of the model is not found (tried %s); pass its path to "
+                            "ZeroShotClassifier::load(filename, backbonePath), or load with LOAD_WITHOUT_ENCODER "
+                            "to classify features", key, tried.c_str()));
+    }
+
+    static Ptr<VisualEncoder> readEncoder(const FileNode& enc, const LoadOptions& options)
+    {
+        String layer;
+        int batch = 1, normalize = 0, swapRB = 1;
+        EncoderPreprocessing pp;
+        const String modelPath = options.backbonePath.empty() ? resolveBackbonePath(enc, "model", options)
+                                                              : options.backbonePath;
+        const String configPath = resolveBackbonePath(enc, "config", options);
+        enc["layer"] >> layer;
+        enc["batchSize"] >> batch;
+        enc["normalize"] >> normalize;
+        enc["inputSize"] >> pp.inputSize;
+        enc["resizeShorter"] >> pp.resizeShorter;
+        enc["swapRB"] >> swapRB;
+        pp.swapRB = swapRB != 0;
+        enc["scale"] >> pp.scale;
+        enc["mean"] >> pp.mean;
+        enc["std"] >> pp.std;
+        Ptr<VisualEncoder> encoder = VisualEncoder::create(modelPath, configPath, pp, layer, options.backendId, options.targetId);
+        encoder->setBatchSize(batch);
+        encoder->setNormalize(normalize != 0);
+        return encoder;
+    }
+
+    static void checkTrained(const ClassifierState& s, const char* what)
+    {
+        if (!s.trained)
+            CV_Error(Error::StsError, cv::format("zsl %s: the classifier is not trained", what));
+    }
+
+    static void checkPrototypeDim(const ClassifierState& s, int dims, const char* what)
+    {
+        const int expected = s.trained ? s.model->prototypeDim() : (s.seen.size() ? s.seen.dims() : s.unseen.dims());
+        if (expected > 0 && dims != expected)
+            CV_Error(Error::StsBadSize, cv::format("%s: prototype has %d dimensions, the classifier uses %d", what, dims, expected));
+    }
+
+    static void encodeWith(const ClassifierState& s, InputArrayOfArrays images, OutputArray features)
+    {
+        if (!s.encoder)
+            CV_Error(Error::StsError, "zsl: this classifier has no visual encoder (create it with one, or pass features)");
+        s.encoder->encode(images, features);
+    }
+
+    static RowMatrixXf prepareFeatures(const ClassifierState& s, InputArray features, const char* what)
+    {
+        RowMatrixXf X = toEigen(features, what);
+        if (s.trained && X.cols() != s.model->featureDim())
+            CV_Error(Error::StsBadSize, cv::format("%s: %d columns, the model was trained on %d-d features",
+                                                   what, (int)X.cols(), s.model->featureDim()));
+        if (s.params.normalizeFeatures)
+            normalizeRows(X);
+        return X;
+    }
+
+    static void predictWith(const StatePtr& state, InputArray features, OutputArray labels, OutputArray scores, int topK)
+    {
+        const ClassifierState& s = *state;
+        checkTrained(s, "predict");
+        const int numSeen = s.numSeen(), numAll = s.numClasses();
+        const int first = s.mode == MODE_ZSL ? numSeen : 0;
         const int numCandidates = numAll - first;
         if (numCandidates == 0)
-            CV_Error(Error::StsError, mode_ == MODE_ZSL
+            CV_Error(Error::StsError, s.mode == MODE_ZSL
                      ? "zsl predict: ZSL mode but no unseen classes registered (setUnseenClasses / addClass)"
                      : "zsl predict: no classes registered");
         if (topK < 1 || topK > numCandidates)
             CV_Error(Error::StsOutOfRange, cv::format("zsl predict: topK=%d must be in [1, %d] (number of candidate classes)",
                                                       topK, numCandidates));
-        RowMatrixXf X = prepareFeatures(features, "zsl predict: features");
+        RowMatrixXf X = prepareFeatures(s, features, "zsl predict: features");
         // Score every class, then keep the candidates: the same numbers as computeScores(), bit for bit.
-        RowMatrixXf S = model_->scores(X, classTable_).rightCols(numCandidates);
-        if (mode_ == MODE_GZSL && numSeen > 0)
-            S.leftCols(numSeen).array() -= (float)calibration_;
+        RowMatrixXf S = s.model->scores(X, s.table).rightCols(numCandidates);
+        if (s.mode == MODE_GZSL && numSeen > 0)
+            S.leftCols(numSeen).array() -= (float)s.calibration;
 
         const int n = (int)S.rows();
         Mat outLabels(n, topK, CV_32S), outScores(n, topK, CV_32F);
@@ -301,194 +644,9 @@ public:
         outScores.copyTo(scores);
     }
 
-    void predictImages(InputArrayOfArrays images, OutputArray labels, OutputArray scores, int topK) const CV_OVERRIDE
-    {
-        Mat features;
-        extractFeatures(images, features);
-        predict(features, labels, scores, topK);
-    }
-
-    void predictAttributes(InputArray features, OutputArray attributes) const CV_OVERRIDE
-    {
-        checkTrained("predictAttributes");
-        RowMatrixXf X = prepareFeatures(features, "zsl predictAttributes: features");
-        toMat(model_->embed(X)).copyTo(attributes);
-    }
-
-    void extractFeatures(InputArrayOfArrays images, OutputArray features) const CV_OVERRIDE
-    {
-        if (!encoder_)
-            CV_Error(Error::StsError, "zsl: this classifier has no visual encoder (create it with one, or pass features)");
-        encoder_->encode(images, features);
-    }
-
-    bool isTrained() const CV_OVERRIDE { return trained_; }
-    Params getParams() const CV_OVERRIDE { return params_; }
-    Ptr<VisualEncoder> getEncoder() const CV_OVERRIDE { return encoder_; }
-    void setEncoder(const Ptr<VisualEncoder>& encoder) CV_OVERRIDE
-    {
-        if (encoder && trained_ && encoder->getFeatureDim() != model_->featureDim())
-            CV_Error(Error::StsBadSize, cv::format("zsl setEncoder: encoder gives %d-d features but the model was trained on %d-d",
-                                                   encoder->getFeatureDim(), model_->featureDim()));
-        encoder_ = encoder;
-    }
-
-    String getDefaultName() const CV_OVERRIDE { return kRootNode; }
-
-    void write(FileStorage& fs) const CV_OVERRIDE
-    {
-        checkTrained("write");
-        fs << "format_version" << kFormatVersion;
-        fs << "kind" << "ZeroShotClassifier";
-        writeParams(fs, params_);
-        fs << "mode" << mode_ << "calibration" << calibration_;
-        fs << "seen_names" << seen_.names << "seen_vectors" << seen_.vectors;
-        fs << "unseen_names" << unseen_.names;
-        if (!unseen_.names.empty())
-            fs << "unseen_vectors" << unseen_.vectors;
-        fs << "model" << "{";
-        model_->write(fs);
-        fs << "}";
-        if (encoder_)
-        {
-            EncoderPreprocessing pp = encoder_->getPreprocessing();
-            fs << "encoder" << "{";
-            fs << "model" << encoder_->getModelPath() << "config" << encoder_->getConfigPath();
-            fs << "layer" << encoder_->getFeatureLayer() << "batchSize" << encoder_->getBatchSize();
-            fs << "normalize" << (int)encoder_->getNormalize();
-            fs << "inputSize" << pp.inputSize << "resizeShorter" << pp.resizeShorter << "swapRB" << (int)pp.swapRB;
-            fs << "scale" << pp.scale << "mean" << pp.mean << "std" << pp.std;
-            fs << "}";
-        }
-    }
-
-    void read(const FileNode& node) CV_OVERRIDE
-    {
-        if (!node.isMap())
-            CV_Error(Error::StsParseError, "zsl model: the root node is not a map");
-        int version = -1;
-        String kind;
-        node["format_version"] >> version;
-        node["kind"] >> kind;
-        if (kind != "ZeroShotClassifier")
-            CV_Error(Error::StsParseError, cv::format("zsl model: kind is '%s', expected 'ZeroShotClassifier'", kind.c_str()));
-        if (version != kFormatVersion)
-            CV_Error(Error::StsParseError, cv::format("zsl model: format_version %d is not supported (this build reads %d)",
-                                                      version, kFormatVersion));
-        Params params = readParams(node["params"]);
-        checkParams(params);
-        int mode = MODE_ZSL;
-        double calibration = 0;
-        node["mode"] >> mode;
-        node["calibration"] >> calibration;
-        ClassPrototypes seen, unseen;
-        node["seen_names"] >> seen.names;
-        seen.vectors = readMatNode(node["seen_vectors"], "zsl model: seen_vectors");
-        node["unseen_names"] >> unseen.names;
-        if (!unseen.names.empty())
-            unseen.vectors = readMatNode(node["unseen_vectors"], "zsl model: unseen_vectors");
-        seen.validate();
-        if (!unseen.names.empty())
-            unseen.validate();
-        std::shared_ptr<CompatibilityModel> model = createCompatibilityModel(params);
-        model->read(node["model"]);
-        if (model->prototypeDim() != seen.dims() || (!unseen.names.empty() && unseen.dims() != seen.dims()))
-            CV_Error(Error::StsParseError, "zsl model: prototype dimension does not match the stored model");
-
-        Ptr<VisualEncoder> encoder;
-        FileNode enc = node["encoder"];
-        if (!enc.empty())
-            encoder = readEncoder(enc);
-
-        params_ = params;
-        model_ = model;
-        seen_ = seen;
-        seenNormalized_ = seen.normalized(params.prototypeNormalization);
-        unseen_ = unseen;
-        encoder_ = encoder;
-        trained_ = true;
-        setMode(mode);
-        setCalibration(calibration);
-        rebuildClassTable();
-    }
-
-private:
-    static Ptr<VisualEncoder> readEncoder(const FileNode& enc)
-    {
-        String modelPath, configPath, layer;
-        int batch = 1, normalize = 0, swapRB = 1;
-        EncoderPreprocessing pp;
-        enc["model"] >> modelPath;
-        enc["config"] >> configPath;
-        enc["layer"] >> layer;
-        enc["batchSize"] >> batch;
-        enc["normalize"] >> normalize;
-        enc["inputSize"] >> pp.inputSize;
-        enc["resizeShorter"] >> pp.resizeShorter;
-        enc["swapRB"] >> swapRB;
-        pp.swapRB = swapRB != 0;
-        enc["scale"] >> pp.scale;
-        enc["mean"] >> pp.mean;
-        enc["std"] >> pp.std;
-        Ptr<VisualEncoder> encoder = VisualEncoder::create(modelPath, configPath, pp, layer);
-        encoder->setBatchSize(batch);
-        encoder->setNormalize(normalize != 0);
-        return encoder;
-    }
-
-    void checkTrained(const char* what) const
-    {
-        if (!trained_)
-            CV_Error(Error::StsError, cv::format("zsl %s: the classifier is not trained", what));
-    }
-
-    void checkPrototypeDim(int dims, const char* what) const
-    {
-        const int expected = trained_ ? model_->prototypeDim() : (seen_.size() ? seen_.dims() : unseen_.dims());
-        if (expected > 0 && dims != expected)
-            CV_Error(Error::StsBadSize, cv::format("%s: prototype has %d dimensions, the classifier uses %d", what, dims, expected));
-    }
-
-    RowMatrixXf prepareFeatures(InputArray features, const char* what) const
-    {
-        RowMatrixXf X = toEigen(features, what);
-        if (trained_ && X.cols() != model_->featureDim())
-            CV_Error(Error::StsBadSize, cv::format("%s: %d columns, the model was trained on %d-d features",
-                                                   what, (int)X.cols(), model_->featureDim()));
-        if (params_.normalizeFeatures)
-            normalizeRows(X);
-        return X;
-    }
-
-    static RowMatrixXf toEigenPrototypes(const ClassPrototypes& p)
-    {
-        return viewEigen(p.vectors);
-    }
-
-    // Normalised prototypes of every class (seen rows first), the matrix scored against.
-    void rebuildClassTable()
-    {
-        ClassPrototypes unseenNorm = unseen_.names.empty() ? ClassPrototypes()
-                                                           : unseen_.normalized(params_.prototypeNormalization);
-        const int a = seen_.size() ? seen_.dims() : unseen_.dims();
-        classTable_.resize(seen_.size() + unseen_.size(), a);
-        if (seen_.size())
-            classTable_.topRows(seen_.size()) = toEigenPrototypes(seenNormalized_);
-        if (unseen_.size())
-            classTable_.bottomRows(unseen_.size()) = toEigenPrototypes(unseenNorm);
-        if (trained_)
-            model_->prepareClasses(classTable_, seen_.size());
-    }
-
-    Params params_;
-    Ptr<VisualEncoder> encoder_;
-    std::shared_ptr<CompatibilityModel> model_;
+    StatePtr state_;          // read and replaced with std::atomic_load / std::atomic_store only
+    std::mutex writeMutex_;   // serialises the writers' copy-modify-publish
     ProgressCallback progress_;
-    ClassPrototypes seen_, seenNormalized_, unseen_;
-    RowMatrixXf classTable_;
-    int mode_ = MODE_ZSL;
-    double calibration_ = 0;
-    bool trained_ = false;
 };
 
 Ptr<ZeroShotClassifier> ZeroShotClassifier::create(const Params& params)
@@ -503,9 +661,18 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::create(const Params& params, const P
     return makePtr<ZeroShotClassifierImpl>(params, encoder);
 }
 
-Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename)
+Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename, const String& backbonePath, int flags,
+                                                 int backend_id, int target_id)
 {
+    if (flags & ~LOAD_WITHOUT_ENCODER)
+        CV_Error(Error::StsBadArg, cv::format("zsl load: unknown flags 0x%x", flags));
     Ptr<ZeroShotClassifierImpl> zsl = makePtr<ZeroShotClassifierImpl>(Params());
+    ZeroShotClassifierImpl::LoadOptions options;
+    options.modelFile = filename;
+    options.backbonePath = backbonePath;
+    options.withEncoder = (flags & LOAD_WITHOUT_ENCODER) == 0;
+    options.backendId = backend_id;
+    options.targetId = target_id;
     // OpenCV's parsers can throw std::exception (length_error, bad_alloc) on hostile input:
     // everything leaves this function as a cv::Exception that names the file.
     try
@@ -516,13 +683,14 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename)
         if (root.empty())
             CV_Error(Error::StsParseError, cv::format("zsl load: '%s' has no '%s' node (not a zsl model)",
                                                       filename.c_str(), kRootNode));
-        zsl->read(root);
+        zsl->readFrom(root, options);
     }
     catch (const cv::Exception& e)
     {
         if (e.err.find(filename) != std::string::npos)
             throw;
-        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(), e.err.c_str()));
+        CV_Error(e.code == Error::StsObjectNotFound ? Error::StsObjectNotFound : Error::StsParseError,
+                 cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(), e.err.c_str()));
     }
     catch (const std::exception& e)
     {
@@ -533,6 +701,12 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename)
 
 void ZeroShotClassifier::save(const String& filename) const
 {
+    const ZeroShotClassifierImpl* impl = dynamic_cast<const ZeroShotClassifierImpl*>(this);
+    if (impl)
+    {
+        impl->saveTo(filename);
+        return;
+    }
     writeStorageAtomically(filename, [&](FileStorage& fs) {
         fs << getDefaultName() << "{";
         write(fs);

@@ -32,6 +32,11 @@ public:
         candidate prototypes at training time (GENERATIVE) do that work here; others ignore it. */
     virtual void prepareClasses(const RowMatrixXf& /*allPrototypes*/, int /*numSeen*/) {}
 
+    /** A copy to run prepareClasses() on, for models whose prepareClasses() changes state: the classifier
+        prepares a new class table on the copy while other threads keep scoring with the published model.
+        Models without class-dependent state return nullptr and are shared between class tables. */
+    virtual std::shared_ptr<CompatibilityModel> clone() const { return nullptr; }
+
     /** Compatibility scores N x C of features X with class prototypes P (C x A); higher is better. */
     virtual RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const = 0;
 

@@ -210,7 +210,7 @@ public:
         }
         runEpochs((int)split.trainRows.size(), epochOptionsFrom(params_), rng, fn, progress);
 
-        decoder_ = std::move(cvae.decoder);
+        decoder_ = std::make_shared<const Sequential>(std::move(cvae.decoder));
         noise_ = cvae.noise.value;
         featureDim_ = d;
         prototypeDim_ = a;
@@ -219,8 +219,13 @@ public:
         trainY_ = y;
         trainS_ = S;
         table_.resize(0, 0);
-        classifier_ = Sequential();
+        classifier_.reset();
         tableIndex_.clear();
+    }
+
+    std::shared_ptr<CompatibilityModel> clone() const CV_OVERRIDE
+    {
+        return std::make_shared<GenerativeModel>(*this);
     }
 
     void prepareClasses(const RowMatrixXf& allPrototypes, int numSeen) CV_OVERRIDE
@@ -233,7 +238,7 @@ public:
             CV_Error(Error::StsBadSize, cv::format("zsl GENERATIVE: prototypes have %d columns, the model uses %d",
                                                    (int)allPrototypes.cols(), prototypeDim_));
         // Same table as the classifier was prepared with (e.g. right after load()): nothing to do.
-        if (!classifier_.empty() && table_.rows() == allPrototypes.rows() && table_ == allPrototypes)
+        if (classifier_ && table_.rows() == allPrototypes.rows() && table_ == allPrototypes)
             return;
 
         // Classes with real training features (matched by prototype) use them; all others are synthesised.
@@ -266,7 +271,7 @@ public:
                 labels.push_back(tableOf[trainY_[i]]);
             }
         Rng rng(params_.seed ^ kPrepareSalt);
-        RowMatrixXf synth = synthesise(decoder_, noise_, params_.latentDim, gatherRows(allPrototypes, synthRows), per, rng);
+        RowMatrixXf synth = synthesise(*decoder_, noise_, params_.latentDim, gatherRows(allPrototypes, synthRows), per, rng);
         RowMatrixXf data(realRows.size() + synth.rows(), featureDim_);
         if (!realRows.empty())
             data.topRows(realRows.size()) = gatherRows(trainX_, realRows);
@@ -274,7 +279,7 @@ public:
         for (Eigen::Index i = 0; i < synth.rows(); i++)
             labels.push_back(synthRows[i / per]);
 
-        classifier_ = trainSoftmax(data, labels, (int)allPrototypes.rows(), params_, rng);
+        classifier_ = std::make_shared<const Sequential>(trainSoftmax(data, labels, (int)allPrototypes.rows(), params_, rng));
         setTable(allPrototypes);
     }
 
@@ -294,7 +299,7 @@ public:
                                                       "classifier so that prepareClasses() runs)", (int)c, (int)table_.rows()));
             columns[c] = it->second;
         }
-        const RowMatrixXf logProb = logSoftmax(classifier_.infer(X));
+        const RowMatrixXf logProb = logSoftmax(classifier_->infer(X));
         RowMatrixXf out(X.rows(), P.rows());
         for (Eigen::Index c = 0; c < P.rows(); c++)
             out.col(c) = logProb.col(columns[c]);
@@ -305,7 +310,7 @@ public:
     RowMatrixXf embed(const RowMatrixXf& X) const CV_OVERRIDE
     {
         checkPrepared("embed");
-        const RowMatrixXf prob = logSoftmax(classifier_.infer(X)).array().exp().matrix();
+        const RowMatrixXf prob = logSoftmax(classifier_->infer(X)).array().exp().matrix();
         return prob * table_;
     }
 
@@ -317,12 +322,12 @@ public:
         checkTrained("write");
         fs << "method" << "GENERATIVE";
         fs << "featureDim" << featureDim_ << "prototypeDim" << prototypeDim_ << "latentDim" << params_.latentDim;
-        decoder_.write(fs, "decoder");
+        decoder_->write(fs, "decoder");
         writeMatrix(fs, "decoderLogVariance", noise_);
-        if (!classifier_.empty())
+        if (classifier_)
         {
             writeMatrix(fs, "classTable", table_);
-            classifier_.write(fs, "classifier");
+            classifier_->write(fs, "classifier");
         }
     }
 
@@ -353,9 +358,12 @@ public:
             if (classifier.inputDim() != d || classifier.outputDim() != table.rows())
                 CV_Error(Error::StsParseError, "zsl model: GENERATIVE classifier shape does not match the class table");
         }
-        decoder_ = std::move(decoder);
+        decoder_ = std::make_shared<const Sequential>(std::move(decoder));
         noise_ = noise;
-        classifier_ = std::move(classifier);
+        if (classifier.empty())
+            classifier_.reset();
+        else
+            classifier_ = std::make_shared<const Sequential>(std::move(classifier));
         featureDim_ = d;
         prototypeDim_ = a;
         trainX_.resize(0, 0);
@@ -376,19 +384,20 @@ private:
 
     void checkTrained(const char* what) const
     {
-        if (decoder_.empty())
+        if (!decoder_ || decoder_->empty())
             CV_Error(Error::StsError, cv::format("zsl GENERATIVE %s: the model is not trained", what));
     }
 
     void checkPrepared(const char* what) const
     {
         checkTrained(what);
-        if (classifier_.empty())
+        if (!classifier_ || classifier_->empty())
             CV_Error(Error::StsError, cv::format("zsl GENERATIVE %s: no class table prepared (prepareClasses() not called)", what));
     }
 
     ZeroShotClassifier::Params params_;
-    Sequential decoder_, classifier_;
+    // Shared between clones (class tables): replaced, never modified, once trained.
+    std::shared_ptr<const Sequential> decoder_, classifier_;
     RowMatrixXf noise_; // 1 x D log-variance of the decoder's Gaussian
     RowMatrixXf table_;
     std::map<std::string, int> tableIndex_;

@@ -35,6 +35,18 @@ prototype alone (setUnseenClasses(), addClass()) and label new images:
 
 Class indices returned by predict() index getClasses().
 
+Thread safety (serving while registering classes):
+- predict(), predictImages(), computeScores(), predictAttributes(), extractFeatures(), getClasses() and
+  the other getters, write() and save() may run concurrently from any number of threads, also
+  concurrently with addClass(), setUnseenClasses(), setMode(), setCalibration(), setEncoder() and
+  train(). The classes, mode, calibration, encoder and trained model form one immutable snapshot that
+  those calls replace atomically: each call works on one consistent state, the old or the new, never
+  a mixture (e.g. predict() racing addClass() returns indices valid for the snapshot it used, and a
+  GZSL calibration never applies to another class table).
+- The modifying calls are serialised among themselves (a long train() delays a concurrent addClass()).
+- setProgressCallback() must not race train(); the callback runs in the thread that calls train().
+- read() replaces the whole state as one snapshot too.
+
 @code
     using namespace cv::zsl;
     ClassPrototypes all = readPrototypesGBU("AWA2/att_splits.mat");
@@ -123,8 +135,25 @@ public:
     /** @brief Creates an untrained classifier that takes images through a visual encoder. */
     CV_WRAP static Ptr<ZeroShotClassifier> create(const ZeroShotClassifier::Params& params, const Ptr<VisualEncoder>& encoder);
 
-    /** @brief Loads a classifier saved with save(). @throws cv::Exception on a missing, corrupt or foreign file. */
-    CV_WRAP static Ptr<ZeroShotClassifier> load(const String& filename);
+    /** @brief Flags of load(). */
+    enum LoadFlags
+    {
+        LOAD_DEFAULT = 0,
+        LOAD_WITHOUT_ENCODER = 1 //!< ignore the stored backbone: the classifier takes features (setEncoder() may add one)
+    };
+
+    /** @brief Loads a classifier saved with save().
+    @param filename the model file.
+    @param backbonePath backbone file to use instead of the stored one (empty: the stored one). save()
+    stores the backbone relative to the model file (and its absolute path), so a model and its backbone
+    can be moved together; the lookup tries that relative path, then the absolute path, then the path as typed.
+    @param flags LoadFlags.
+    @param backend_id, target_id cv::dnn backend and target of the backbone (as VisualEncoder::create()).
+    @throws cv::Exception on a missing, corrupt or foreign file, or a backbone that is not found
+    (the message names the paths tried).
+    */
+    CV_WRAP static Ptr<ZeroShotClassifier> load(const String& filename, const String& backbonePath = String(),
+                                                int flags = 0, int backend_id = 0, int target_id = 0);
 
     /** @brief Trains on seen classes.
     @param features N x D visual features (CV_32F or CV_64F), finite.
