@@ -553,7 +553,23 @@ private:
         EncoderPreprocessing pp;
         const String modelPath = options.backbonePath.empty() ? resolveBackbonePath(enc, "model", options)
                                                               : options.backbonePath;
-        const String configPath = resolveBackbonePath(enc, "config", options);
+        String configPath;
+        if (options.backbonePath.empty())
+            configPath = resolveBackbonePath(enc, "config", options);
+        else
+        {
+            // Another backbone (Darknet/Caffe weights): its config is the stored one, or one of the stored
+            // name beside the given backbone.
+            String stored;
+            enc["config"] >> stored;
+            const String beside = stored.empty() ? String()
+                : (std::filesystem::path(options.backbonePath).parent_path() / std::filesystem::path(stored).filename()).string();
+            std::error_code ec;
+            if (!beside.empty() && std::filesystem::is_regular_file(beside, ec))
+                configPath = beside;
+            else
+                configPath = resolveBackbonePath(enc, "config", options);
+        }
         enc["layer"] >> layer;
         enc["batchSize"] >> batch;
         enc["normalize"] >> normalize;

@@ -115,6 +115,24 @@ void writeTextFile(const std::string& path, const std::string& content)
     f << content;
 }
 
+void writeTinyDarknet(const std::string& dir, bool withPooling, int filters)
+{
+    std::string cfg = "[net]\nbatch=1\nwidth=32\nheight=32\nchannels=3\n\n"
+                      "[convolutional]\nfilters=" + std::to_string(filters) + "\nsize=3\nstride=1\npad=1\nactivation=leaky\n\n";
+    if (withPooling)
+        cfg += "[avgpool]\n";
+    writeTextFile(dir + "/tiny.cfg", cfg);
+    std::ofstream w(dir + "/tiny.weights", std::ios::binary);
+    const int32_t header[3] = {0, 2, 0};
+    const int64_t seen = 0;
+    w.write((const char*)header, sizeof(header));
+    w.write((const char*)&seen, sizeof(seen));
+    cv::Mat params(1, filters + filters * 3 * 3 * 3, CV_32F);
+    cv::RNG rng(11);
+    rng.fill(params, cv::RNG::NORMAL, 0.0, 0.3);
+    w.write((const char*)params.ptr<float>(), params.total() * sizeof(float));
+}
+
 cv::Mat learnedMatrix(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const std::string& name)
 {
     cv::FileStorage fs(".yml", cv::FileStorage::WRITE | cv::FileStorage::MEMORY);

@@ -50,6 +50,10 @@ void writeTextFile(const std::string& path, const std::string& content);
     (node model/<name>), so tests can compare weights with reference solves. */
 cv::Mat learnedMatrix(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const std::string& name);
 
+/** Writes a small Darknet network (conv 3x3 with `filters` outputs on 32x32x3 input, + global avgpool when
+    withPooling) as dir/tiny.cfg and dir/tiny.weights: an encoder backbone that needs no generated files. */
+void writeTinyDarknet(const std::string& dir, bool withPooling = true, int filters = 8);
+
 /** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);
 

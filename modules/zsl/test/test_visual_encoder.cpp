@@ -82,25 +82,6 @@ Mat concatBlobs(const std::vector<Mat>& blobs)
     return all.reshape(1, 4, sz);
 }
 
-// A small Darknet network written by the test itself (no generated files needed): conv 3x3 (+ global avgpool).
-void writeTinyDarknet(const std::string& dir, bool withPooling, int filters = 8)
-{
-    std::string cfg = "[net]\nbatch=1\nwidth=32\nheight=32\nchannels=3\n\n"
-                      "[convolutional]\nfilters=" + std::to_string(filters) + "\nsize=3\nstride=1\npad=1\nactivation=leaky\n\n";
-    if (withPooling)
-        cfg += "[avgpool]\n";
-    zsltest::writeTextFile(dir + "/tiny.cfg", cfg);
-    std::ofstream w(dir + "/tiny.weights", std::ios::binary);
-    const int32_t header[3] = {0, 2, 0};
-    const int64_t seen = 0;
-    w.write((const char*)header, sizeof(header));
-    w.write((const char*)&seen, sizeof(seen));
-    Mat params(1, filters + filters * 3 * 3 * 3, CV_32F);
-    RNG rng(11);
-    rng.fill(params, RNG::NORMAL, 0.0, 0.3);
-    w.write((const char*)params.ptr<float>(), params.total() * sizeof(float));
-}
-
 EncoderPreprocessing tinyPreprocessing()
 {
     EncoderPreprocessing p = EncoderPreprocessing::torchvision(Size(32, 32), 0);
@@ -145,7 +126,7 @@ protected:
     void SetUp() override
     {
         dir = zsltest::tempDir();
-        writeTinyDarknet(dir, true);
+        zsltest::writeTinyDarknet(dir, true);
     }
     Ptr<VisualEncoder> make(const EncoderPreprocessing& p)
     {
@@ -390,7 +371,7 @@ TEST(ZSL_VisualEncoder, badModelFiles)
     zsltest::writeTextFile(dir + "/corrupt.onnx", junk);
     expectError(dir + "/corrupt.onnx", "", "corrupt.onnx");
     // Darknet: truncated weights, a config without pooling, a missing config.
-    writeTinyDarknet(dir, true);
+    zsltest::writeTinyDarknet(dir, true);
     std::string weights;
     {
         std::ifstream in(dir + "/tiny.weights", std::ios::binary);
@@ -401,7 +382,7 @@ TEST(ZSL_VisualEncoder, badModelFiles)
     expectError(dir + "/tiny.weights", dir + "/nothere.cfg", "nothere.cfg");
     const std::string noPool = dir + "/nopool";
     fs::create_directories(noPool);
-    writeTinyDarknet(noPool, false);
+    zsltest::writeTinyDarknet(noPool, false);
     expectError(noPool + "/tiny.weights", noPool + "/tiny.cfg", "no global pooling");
     // ... which works when the layer is named.
     dnn::Net net = dnn::readNet(noPool + "/tiny.weights", noPool + "/tiny.cfg");
