@@ -16,6 +16,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # word vectors and gallery search (tools/make_word_vectors.sh, GalleryIndex's FLANN)
   libopencv-flann-dev fasttext dict-gcide wordnet
+  # libFuzzer harnesses (tools/run_fuzzers.sh, a brief run in tools/run_tests.sh)
+  clang ccache
 )
 # Visual encoder benchmark peer (tools/bench_onnxruntime.js, npm package onnxruntime-node):
 # Debian's npm conflicts with a Node.js installed from elsewhere, so only ask for it when absent.
