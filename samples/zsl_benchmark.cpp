@@ -3,11 +3,14 @@
 // Evaluation of the Good, the Bad and the Ugly", TPAMI 2018) on the release files res101.mat +
 // att_splits.mat, for every compatibility method of this build.
 //
-//  1. Model selection on the validation split: train on `train_loc`, pick the hyper-parameters with the
-//     best per-class top-1 on `val_loc` among the validation classes (ZSL).
-//  2. GZSL calibration (Chao et al. 2016), also without test data: every 5th `train_loc` image is held
+//  1. Model selection on the validation split, on `trainval_loc` images only: `train_loc` and `val_loc`
+//     together contain every `test_seen_loc` image in the released files, so both are restricted to
+//     `trainval_loc` (GbuSplits::selectionTrain/selectionVal). Train on the train part, pick the
+//     hyper-parameters with the best per-class top-1 on the val part among the validation classes (ZSL).
+//  2. GZSL calibration (Chao et al. 2016), also without test data: every 5th selection-train image is held
 //     out as seen-class validation (and not trained on); the constant maximising H over those images +
-//     `val_loc` (all train + val classes as candidates) is kept (cv::zsl::selectCalibrationFromScores).
+//     the val part (all train + val classes as candidates) is kept (cv::zsl::selectCalibrationFromScores).
+//  No test_seen_loc / test_unseen_loc row is read before step 3.
 //  3. Final model on `trainval_loc` with the chosen hyper-parameters; ZSL per-class top-1 on
 //     `test_unseen_loc` among unseen classes; GZSL seen / unseen / H on `test_seen_loc` + `test_unseen_loc`
 //     among all classes, uncalibrated and calibrated.
@@ -143,15 +146,17 @@ Result runMethod(int method, const GbuDataset& ds, bool quick)
     const ClassPrototypes& P = ds.splits.prototypes;
 
     // 1. Hyper-parameters on train -> val (validation classes are disjoint from training classes).
+    // Only trainval rows: the file's train/val lists also hold the test_seen images.
+    const std::vector<int> selectionTrain = ds.splits.selectionTrain(), valRows = ds.splits.selectionVal();
     std::vector<int> trainRows, heldRows;
-    for (size_t i = 0; i < ds.splits.train.size(); i++)
-        (i % 5 == 4 ? heldRows : trainRows).push_back(ds.splits.train[i]);
-    if (ds.splits.val.empty() || trainRows.empty())
-        CV_Error(Error::StsBadArg, "zsl_benchmark: the splits file has no train/val split for model selection");
-    const std::vector<int> trC = ds.classesOf(trainRows), vaC = ds.classesOf(ds.splits.val);
+    for (size_t i = 0; i < selectionTrain.size(); i++)
+        (i % 5 == 4 ? heldRows : trainRows).push_back(selectionTrain[i]);
+    if (valRows.empty() || trainRows.empty())
+        CV_Error(Error::StsBadArg, "zsl_benchmark: the splits file has no train/val split within trainval_loc for model selection");
+    const std::vector<int> trC = ds.classesOf(trainRows), vaC = ds.classesOf(valRows);
     Mat Xtr, ytr, Xva, yva, Xheld, yheld;
     ds.select(trainRows, Xtr, ytr);
-    ds.select(ds.splits.val, Xva, yva);
+    ds.select(valRows, Xva, yva);
     ds.select(heldRows, Xheld, yheld);
     std::vector<int> valOrder = trC;
     valOrder.insert(valOrder.end(), vaC.begin(), vaC.end());

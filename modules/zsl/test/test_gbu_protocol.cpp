@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <set>
 
 namespace opencv_test {
 namespace {
@@ -22,7 +24,7 @@ struct SyntheticGbu
 // Labels consistent with the real index splits: test_unseen images get the proposed split's unseen
 // classes, val images a block of 13 seen classes, train images the other seen classes, test_seen images
 // any seen class. Features x = W a_c + noise: a linear image of the class's attribute vector.
-SyntheticGbu makeSyntheticAwa2(double noise)
+SyntheticGbu makeSyntheticAwa2(double noise, bool poisonTestRows = false)
 {
     SyntheticGbu out;
     out.splitsFile = zsltest::sharedDataPath("gbu/AWA2/att_splits.mat");
@@ -69,6 +71,10 @@ SyntheticGbu makeSyntheticAwa2(double noise)
     rng.fill(X, cv::RNG::NORMAL, 0, noise);
     for (int i = 0; i < n; i++)
         X.row(i) += P.vectors.row(labels[i]) * W;
+    if (poisonTestRows) // test images replaced by large noise: anything tuned on them changes
+        for (const std::vector<int>* v : {&s.testSeen, &s.testUnseen})
+            for (int i : *v)
+                rng.fill(X.row(i), cv::RNG::NORMAL, 0, 10);
     out.featuresFile = zsltest::tempDir() + "/res101.mat";
     writeGbuFeatures(out.featuresFile, X, labels);
     return out;
@@ -119,6 +125,75 @@ TEST(ZSL_GbuProtocol, synthetic_awa2_features_reach_known_accuracy)
         checked++;
     }
     EXPECT_EQ(checked, 2);
+}
+
+// The released GBU files: train_loc + val_loc hold test_seen_loc images; the selection rows never do.
+TEST(ZSL_GbuProtocol, selection_rows_of_every_real_split_file_exclude_test_images)
+{
+    int files = 0;
+    for (const char* name : {"AWA1/att_splits.mat", "AWA2/att_splits.mat", "CUB/att_splits.mat", "CUB/sent_splits.mat",
+                             "SUN/att_splits.mat", "FLO/att_splits.mat"})
+    {
+        const std::string path = zsltest::sharedDataPath(std::string("gbu/") + name);
+        if (path.empty())
+            continue;
+        SCOPED_TRACE(name);
+        const GbuSplits s = GbuSplits::read(path);
+        std::set<int> test(s.testSeen.begin(), s.testSeen.end()), trainval(s.trainval.begin(), s.trainval.end());
+        test.insert(s.testUnseen.begin(), s.testUnseen.end());
+        size_t leakedInFileLists = 0;
+        for (const std::vector<int>* v : {&s.train, &s.val})
+            for (int i : *v)
+                leakedInFileLists += test.count(i);
+        const std::vector<int> tr = s.selectionTrain(), va = s.selectionVal();
+        EXPECT_GT(tr.size(), 0u);
+        EXPECT_GT(va.size(), 0u);
+        for (const std::vector<int>* v : {&tr, &va})
+            for (int i : *v)
+            {
+                ASSERT_EQ(test.count(i), 0u) << "selection row " << i << " is a test image";
+                ASSERT_EQ(trainval.count(i), 1u) << "selection row " << i << " is not in trainval_loc";
+            }
+        std::cout << "[ gbu ] " << name << ": train_loc+val_loc hold " << leakedInFileLists << " of "
+                  << s.testSeen.size() << " test_seen images; selection uses " << tr.size() << " + " << va.size()
+                  << " trainval rows" << std::endl;
+        files++;
+    }
+    if (files == 0)
+        GTEST_SKIP() << "no GBU split files in ../shared/data/gbu (set ZSL_SHARED_DATA)";
+}
+
+// Black box over zsl_benchmark: replacing every test image by noise must not change what model selection
+// and calibration choose (they read no test row), only the final test figures.
+TEST(ZSL_GbuProtocol, selection_and_calibration_read_no_test_image)
+{
+    const std::string program = benchmarkProgram();
+    if (program.empty())
+        GTEST_SKIP() << "zsl_benchmark is not built (set ZSL_BUILD_DIR)";
+    SyntheticGbu clean = makeSyntheticAwa2(0.1), poisoned = makeSyntheticAwa2(0.1, true);
+    if (clean.splitsFile.empty())
+        GTEST_SKIP() << "gbu/AWA2/att_splits.mat not found (set ZSL_SHARED_DATA)";
+    cv::FileStorage results[2];
+    int k = 0;
+    for (const SyntheticGbu* data : {&clean, &poisoned})
+    {
+        const std::string json = zsltest::tempDir() + "/results.json";
+        const std::string cmd = program + " --quick --methods=ESZSL,SAE --features=" + data->featuresFile +
+                                " --splits=" + data->splitsFile + " --json=" + json + " > " + json + ".log 2>&1";
+        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+        ASSERT_TRUE(results[k++].open(json, cv::FileStorage::READ));
+    }
+    cv::FileNode a = results[0]["results"], b = results[1]["results"];
+    ASSERT_EQ(a.size(), 2u);
+    ASSERT_EQ(b.size(), 2u);
+    for (size_t i = 0; i < a.size(); i++)
+    {
+        SCOPED_TRACE((std::string)a[(int)i]["method"]);
+        EXPECT_EQ((std::string)a[(int)i]["params"], (std::string)b[(int)i]["params"]);
+        EXPECT_EQ((double)a[(int)i]["val_zsl"], (double)b[(int)i]["val_zsl"]);
+        EXPECT_EQ((double)a[(int)i]["gamma"], (double)b[(int)i]["gamma"]);
+        EXPECT_GT((double)a[(int)i]["zsl"], (double)b[(int)i]["zsl"] + 0.3); // the poison did reach the test
+    }
 }
 
 TEST(ZSL_GbuProtocol, pure_noise_features_stay_near_chance)

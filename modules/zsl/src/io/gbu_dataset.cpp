@@ -39,6 +39,22 @@ Mat oneBasedColumn(const std::vector<int>& idx)
 
 } // namespace
 
+// `rows` restricted to `allowed`, in the order of `rows`.
+static std::vector<int> restrictedTo(const std::vector<int>& rows, const std::vector<int>& allowed)
+{
+    std::vector<int> sorted(allowed);
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<int> out;
+    for (int r : rows)
+        if (std::binary_search(sorted.begin(), sorted.end(), r))
+            out.push_back(r);
+    return out;
+}
+
+std::vector<int> GbuSplits::selectionTrain() const { return restrictedTo(train, trainval); }
+
+std::vector<int> GbuSplits::selectionVal() const { return restrictedTo(val, trainval); }
+
 GbuSplits GbuSplits::read(const String& filename, const String& variable)
 {
     GbuSplits s;

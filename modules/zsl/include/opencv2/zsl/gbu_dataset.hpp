@@ -27,6 +27,16 @@ struct CV_EXPORTS GbuSplits
     std::vector<int> testSeen;    //!< test images of seen classes (generalised ZSL)
     std::vector<int> testUnseen;  //!< test images of unseen classes
 
+    /** @brief The rows of `train` that model selection may use: `train` restricted to `trainval`.
+    In every released GBU file `train_loc` and `val_loc` (the older split) together contain all
+    `test_seen_loc` images, so tuning on them as given tunes on test images. Selection and calibration
+    must read only `trainval` rows: these (and selectionVal()) keep the train/val *class* split restricted
+    to `trainval`, in file order.
+    */
+    std::vector<int> selectionTrain() const;
+    //! The rows of `val` that model selection may use: `val` restricted to `trainval` (see selectionTrain()).
+    std::vector<int> selectionVal() const;
+
     /** @brief Reads `att_splits.mat` (or `sent_splits.mat`).
     @param filename the MAT-file.
     @param variable prototype variable: `att` (default) or `original_att`; see readPrototypesGBU().
