@@ -8,6 +8,8 @@ PACKAGES=(
   # build
   cmake ninja-build g++ pkg-config
   libopencv-dev libopencv-contrib-dev libeigen3-dev libboost-json1.81-dev zlib1g-dev libgtest-dev
+  # compiler cache of the BUILD_SHARED_LIBS=ON copy built by the zsl_install_consumer_shared test
+  ccache
   # visual encoder reference models (tools/export_resnet18.py) and the Darknet cfgs
   python3-torch python3-torchvision python3-onnx python3-opencv python3-pil python3-numpy darknet
   # EIGEN_USE_BLAS backend (ZSL_USE_BLAS, on by default)
