@@ -19,7 +19,7 @@ PACKAGES=(
   # word vectors and gallery search (tools/make_word_vectors.sh, GalleryIndex's FLANN)
   libopencv-flann-dev fasttext dict-gcide wordnet
   # libFuzzer harnesses (tools/run_fuzzers.sh, a brief run in tools/run_tests.sh)
-  clang ccache
+  clang
 )
 # Visual encoder benchmark peer (tools/bench_onnxruntime.js, npm package onnxruntime-node):
 # Debian's npm conflicts with a Node.js installed from elsewhere, so only ask for it when absent.
