@@ -16,6 +16,8 @@ namespace detail {
 using RowMatrixXf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowMatrixXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstRowMapXf = Eigen::Map<const RowMatrixXf>;
+// Read-only view of float rows (a Map of a cv::Mat's data or a RowMatrixXf), bound without a copy.
+using RowRefXf = Eigen::Ref<const RowMatrixXf>;
 
 /** Copies a 2-D, single-channel matrix of any numeric depth into a float matrix.
     `what` names the argument in error messages ("features", "prototypes", ...).

@@ -148,6 +148,17 @@ struct ClassifierState
     double calibration = 0;
     bool trained = false;
 
+    /** A copy to modify and publish. Prototype matrices are deep-copied so that no buffer is shared
+        between two published states: each is freed with its state (through the shared_ptr's atomic
+        count), never through cv::Mat reference counts touched by two threads. */
+    ClassifierState modifiableCopy() const
+    {
+        ClassifierState c(*this);
+        for (ClassPrototypes* p : {&c.seen, &c.seenNormalized, &c.unseen})
+            p->vectors = p->vectors.clone();
+        return c;
+    }
+
     int numSeen() const { return seen.size(); }
     int numClasses() const { return seen.size() + unseen.size(); }
 };
@@ -176,7 +187,7 @@ public:
     void train(InputArray features, InputArray labels, const ClassPrototypes& seen) CV_OVERRIDE
     {
         std::lock_guard<std::mutex> lock(writeMutex_);
-        ClassifierState s = *snapshot();
+        ClassifierState s = snapshot()->modifiableCopy();
         seen.validate();
         if (seen.size() < 2)
             CV_Error(Error::StsBadArg, cv::format("zsl train: need at least 2 seen classes, got %d", seen.size()));
@@ -197,6 +208,7 @@ public:
         model->train(X, y, viewEigen(seenNorm.vectors), progress_);
         s.model = model;
         s.seen = seen;
+        s.seen.vectors = seen.vectors.clone(); // the caller keeps its Mat: later edits must not reach the state
         s.seenNormalized = seenNorm;
         s.trained = true;
         publishWithClasses(std::move(s));
@@ -212,7 +224,7 @@ public:
     void setUnseenClasses(const ClassPrototypes& unseen) CV_OVERRIDE
     {
         std::lock_guard<std::mutex> lock(writeMutex_);
-        ClassifierState s = *snapshot();
+        ClassifierState s = snapshot()->modifiableCopy();
         if (!unseen.names.empty())
         {
             unseen.validate();
@@ -222,6 +234,7 @@ public:
                     CV_Error(Error::StsBadArg, cv::format("zsl setUnseenClasses: '%s' is already a seen class", n.c_str()));
         }
         s.unseen = unseen;
+        s.unseen.vectors = unseen.vectors.clone(); // the caller keeps its Mat
         publishWithClasses(std::move(s));
     }
 
@@ -236,7 +249,7 @@ public:
         v.reshape(1, 1).convertTo(row, CV_32F);
 
         std::lock_guard<std::mutex> lock(writeMutex_);
-        ClassifierState s = *snapshot();
+        ClassifierState s = snapshot()->modifiableCopy();
         if (s.seen.indexOf(name) >= 0 || s.unseen.indexOf(name) >= 0)
             CV_Error(Error::StsBadArg, cv::format("zsl addClass: class '%s' already exists", name.c_str()));
         checkPrototypeDim(s, row.cols, "zsl addClass");
@@ -278,7 +291,7 @@ public:
         if (mode != MODE_ZSL && mode != MODE_GZSL)
             CV_Error(Error::StsOutOfRange, cv::format("zsl setMode: unknown mode %d (MODE_ZSL=0, MODE_GZSL=1)", mode));
         std::lock_guard<std::mutex> lock(writeMutex_);
-        auto s = std::make_shared<ClassifierState>(*snapshot());
+        auto s = std::make_shared<ClassifierState>(snapshot()->modifiableCopy());
         s->mode = mode;
         publish(s);
     }
@@ -289,7 +302,7 @@ public:
         if (!std::isfinite(gamma))
             CV_Error(Error::StsBadArg, "zsl setCalibration: the calibration constant must be finite");
         std::lock_guard<std::mutex> lock(writeMutex_);
-        auto s = std::make_shared<ClassifierState>(*snapshot());
+        auto s = std::make_shared<ClassifierState>(snapshot()->modifiableCopy());
         s->calibration = gamma;
         publish(s);
     }
@@ -301,8 +314,11 @@ public:
         checkTrained(*s, "computeScores");
         if (s->table.rows() == 0)
             CV_Error(Error::StsError, "zsl computeScores: no classes registered");
-        RowMatrixXf X = prepareFeatures(*s, features, "zsl computeScores: features");
-        toMat(s->model->scores(X, s->table)).copyTo(scores);
+        FeatureRows rows;
+        const ConstRowMapXf X = featureRows(*s, features, "zsl computeScores: features", rows);
+        const RowMatrixXf S = s->model->scores(X, s->table);
+        checkScores(rows, S, "zsl computeScores: features");
+        toOutput(S, scores);
     }
 
     void predict(InputArray features, OutputArray labels, OutputArray scores, int topK) const CV_OVERRIDE
@@ -323,8 +339,11 @@ public:
     {
         const StatePtr s = snapshot();
         checkTrained(*s, "predictAttributes");
-        RowMatrixXf X = prepareFeatures(*s, features, "zsl predictAttributes: features");
-        toMat(s->model->embed(X)).copyTo(attributes);
+        FeatureRows rows;
+        const ConstRowMapXf X = featureRows(*s, features, "zsl predictAttributes: features", rows);
+        const RowMatrixXf A = s->model->embed(X);
+        checkScores(rows, A, "zsl predictAttributes: features");
+        toOutput(A, attributes);
     }
 
     void extractFeatures(InputArrayOfArrays images, OutputArray features) const CV_OVERRIDE
@@ -338,7 +357,7 @@ public:
     void setEncoder(const Ptr<VisualEncoder>& encoder) CV_OVERRIDE
     {
         std::lock_guard<std::mutex> lock(writeMutex_);
-        auto s = std::make_shared<ClassifierState>(*snapshot());
+        auto s = std::make_shared<ClassifierState>(snapshot()->modifiableCopy());
         if (encoder && s->trained && encoder->getFeatureDim() != s->model->featureDim())
             CV_Error(Error::StsBadSize, cv::format("zsl setEncoder: encoder gives %d-d features but the model was trained on %d-d",
                                                    encoder->getFeatureDim(), s->model->featureDim()));
@@ -617,6 +636,61 @@ private:
         return X;
     }
 
+    /** Features for scoring: a zero-copy view of continuous CV_32F input when the model is linear in the
+        features (its non-finite scores then reveal non-finite input, checked by checkScores()), else a
+        checked, converted copy in `copy`. */
+    struct FeatureRows
+    {
+        Mat input;
+        RowMatrixXf copy;
+        bool checked = false; // input already checked for NaN/Inf
+    };
+
+    static ConstRowMapXf featureRows(const ClassifierState& s, InputArray features, const char* what, FeatureRows& rows)
+    {
+        rows.input = features.getMat();
+        const Mat& m = rows.input;
+        if (!s.params.normalizeFeatures && s.trained && s.model->linearInFeatures() && m.type() == CV_32FC1 &&
+            m.dims == 2 && !m.empty() && m.isContinuous())
+        {
+            if (m.cols != s.model->featureDim())
+                CV_Error(Error::StsBadSize, cv::format("%s: %d columns, the model was trained on %d-d features",
+                                                       what, m.cols, s.model->featureDim()));
+            return ConstRowMapXf(m.ptr<float>(), m.rows, m.cols);
+        }
+        rows.copy = prepareFeatures(s, features, what);
+        rows.checked = true;
+        return ConstRowMapXf(rows.copy.data(), rows.copy.rows(), rows.copy.cols());
+    }
+
+    /** Throws when a row of `out` (scores or embeddings) is not finite, naming the input value behind it. */
+    static void checkScores(const FeatureRows& rows, const RowMatrixXf& out, const char* what)
+    {
+        if (out.allFinite())
+            return;
+        for (Eigen::Index i = 0; i < out.rows(); i++)
+            if (!out.row(i).allFinite())
+            {
+                if (!rows.checked)
+                {
+                    const float* x = rows.input.ptr<float>((int)i);
+                    for (int j = 0; j < rows.input.cols; j++)
+                        if (!std::isfinite(x[j]))
+                            CV_Error(Error::StsBadArg, cv::format("%s: non-finite value (NaN or Inf) at row %d, column %d",
+                                                                  what, (int)i, j));
+                }
+                CV_Error(Error::StsBadArg, cv::format("%s: row %d gives non-finite scores (feature values too large)",
+                                                      what, (int)i));
+            }
+    }
+
+    static void toOutput(const RowMatrixXf& m, OutputArray out)
+    {
+        out.create((int)m.rows(), (int)m.cols(), CV_32F);
+        Mat dst = out.getMat();
+        Eigen::Map<RowMatrixXf>(dst.ptr<float>(), m.rows(), m.cols()) = m;
+    }
+
     static void predictWith(const StatePtr& state, InputArray features, OutputArray labels, OutputArray scores, int topK)
     {
         const ClassifierState& s = *state;
@@ -631,9 +705,12 @@ private:
         if (topK < 1 || topK > numCandidates)
             CV_Error(Error::StsOutOfRange, cv::format("zsl predict: topK=%d must be in [1, %d] (number of candidate classes)",
                                                       topK, numCandidates));
-        RowMatrixXf X = prepareFeatures(s, features, "zsl predict: features");
+        FeatureRows rows;
+        const ConstRowMapXf X = featureRows(s, features, "zsl predict: features", rows);
         // Score every class, then keep the candidates: the same numbers as computeScores(), bit for bit.
-        RowMatrixXf S = s.model->scores(X, s.table).rightCols(numCandidates);
+        RowMatrixXf all = s.model->scores(X, s.table);
+        checkScores(rows, all, "zsl predict: features");
+        RowMatrixXf S = all.rightCols(numCandidates);
         if (s.mode == MODE_GZSL && numSeen > 0)
             S.leftCols(numSeen).array() -= (float)s.calibration;
 

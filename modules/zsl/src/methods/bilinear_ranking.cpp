@@ -134,14 +134,14 @@ void BilinearRankingModel::train(const RowMatrixXf& X, const std::vector<int>& y
     W_ = W.value;
 }
 
-RowMatrixXf BilinearRankingModel::scores(const RowMatrixXf& X, const RowMatrixXf& P) const
+RowMatrixXf BilinearRankingModel::scores(const RowRefXf& X, const RowMatrixXf& P) const
 {
     if (options_.unitPrototypes)
         return nn::cosineSimilarity(X * W_, P);
     return (X * W_) * P.transpose();
 }
 
-RowMatrixXf BilinearRankingModel::embed(const RowMatrixXf& X) const
+RowMatrixXf BilinearRankingModel::embed(const RowRefXf& X) const
 {
     return X * W_;
 }

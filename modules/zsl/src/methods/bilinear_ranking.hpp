@@ -35,8 +35,9 @@ public:
     void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback& progress) CV_OVERRIDE;
 
-    RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const CV_OVERRIDE;
-    RowMatrixXf embed(const RowMatrixXf& X) const CV_OVERRIDE;
+    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE;
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE;
+    bool linearInFeatures() const CV_OVERRIDE { return true; }
     int featureDim() const CV_OVERRIDE { return (int)W_.rows(); }
     int prototypeDim() const CV_OVERRIDE { return (int)W_.cols(); }
     void write(FileStorage& fs) const CV_OVERRIDE;

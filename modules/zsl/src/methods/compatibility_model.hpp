@@ -37,11 +37,16 @@ public:
         Models without class-dependent state return nullptr and are shared between class tables. */
     virtual std::shared_ptr<CompatibilityModel> clone() const { return nullptr; }
 
+    /** True when scores() and embed() are linear in X (up to row normalisation), so that a NaN or Inf
+        feature always makes its row of scores non-finite: the classifier then checks the (small) scores
+        instead of scanning the (large) input. */
+    virtual bool linearInFeatures() const { return false; }
+
     /** Compatibility scores N x C of features X with class prototypes P (C x A); higher is better. */
-    virtual RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const = 0;
+    virtual RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const = 0;
 
     /** Predicted prototype of each feature row, N x A. */
-    virtual RowMatrixXf embed(const RowMatrixXf& X) const = 0;
+    virtual RowMatrixXf embed(const RowRefXf& X) const = 0;
 
     /** Feature dimension D and prototype dimension A the model was trained with. */
     virtual int featureDim() const = 0;

@@ -96,12 +96,12 @@ public:
         S_ = S;
     }
 
-    RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const CV_OVERRIDE
+    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
     {
         return nn::cosineSimilarity(embed(X), P);
     }
 
-    RowMatrixXf embed(const RowMatrixXf& X) const CV_OVERRIDE
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE
     {
         return conseCombine(softmaxRows(net_.infer(X)), S_, topT_);
     }

@@ -55,7 +55,7 @@ public:
             CV_Error(Error::StsError, "zsl ESZSL: training produced non-finite weights (increase the regularisers)");
     }
 
-    RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const CV_OVERRIDE
+    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
     {
         // Same product, cheaper association: N D C + D A C flops when C < A, else N D A + N A C.
         if (P.rows() < V_.cols())
@@ -66,7 +66,8 @@ public:
         return (X * V_) * P.transpose();
     }
 
-    RowMatrixXf embed(const RowMatrixXf& X) const CV_OVERRIDE { return X * V_; }
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return X * V_; }
+    bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     int featureDim() const CV_OVERRIDE { return (int)V_.rows(); }
     int prototypeDim() const CV_OVERRIDE { return (int)V_.cols(); }

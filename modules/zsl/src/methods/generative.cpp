@@ -283,7 +283,7 @@ public:
         setTable(allPrototypes);
     }
 
-    RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const CV_OVERRIDE
+    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
     {
         checkPrepared("scores");
         if (P.cols() != prototypeDim_)
@@ -307,7 +307,7 @@ public:
     }
 
     /** The expected prototype under the classifier's posterior: sum_c p(c | x) s_c. */
-    RowMatrixXf embed(const RowMatrixXf& X) const CV_OVERRIDE
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE
     {
         checkPrepared("embed");
         const RowMatrixXf prob = logSoftmax(classifier_->infer(X)).array().exp().matrix();

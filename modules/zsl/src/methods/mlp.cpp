@@ -67,7 +67,7 @@ public:
         net_ = std::move(net);
     }
 
-    RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const CV_OVERRIDE
+    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
     {
         checkTrained("scores");
         if (P.cols() != prototypeDim())
@@ -76,7 +76,7 @@ public:
         return cosineSimilarity(embed(X), P);
     }
 
-    RowMatrixXf embed(const RowMatrixXf& X) const CV_OVERRIDE
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE
     {
         checkTrained("embed");
         return net_.infer(X);

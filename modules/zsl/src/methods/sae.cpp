@@ -159,7 +159,7 @@ public:
             CV_Error(Error::StsError, "zsl SAE: training produced non-finite weights (increase saeLambda)");
     }
 
-    RowMatrixXf scores(const RowMatrixXf& X, const RowMatrixXf& P) const CV_OVERRIDE
+    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
     {
         if (direction_ == ZeroShotClassifier::SAE_SEMANTIC_SPACE)
         {
@@ -178,7 +178,8 @@ public:
         return out;
     }
 
-    RowMatrixXf embed(const RowMatrixXf& X) const CV_OVERRIDE { return X * W_.transpose(); }
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return X * W_.transpose(); }
+    bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     int featureDim() const CV_OVERRIDE { return (int)W_.cols(); }
     int prototypeDim() const CV_OVERRIDE { return (int)W_.rows(); }
