@@ -11,6 +11,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' || fail "stdout is not JSON"; }
 python3 $S/samples/tests/fashion_pngs.py $FM img 3 "T-shirt_top,Trouser,Coat,Sneaker,Bag,Ankle boot,Shirt" || fail "pngs"
 python3 $S/samples/tests/fashion_pngs.py $FM new 1 "Pullover,Dress,Sandal" || fail "pngs"
+mkdir new_photos; cp new/*/*.png new_photos/
 # Features of the seen-class images with their class names (tutorial §2: --features file).
 features() {
   $B/zsl_extract --model=$M --preset=fashion-mnist --output=f.json img/*/*.png >/dev/null 2>&1 || fail "extract"
@@ -31,9 +32,9 @@ train_features)   # doc/tutorial.md §2: zsl_train --features=... ; zsl_classify
   python3 -c 'import json; d=json.load(open("out.json")); assert len(d)==3, d' || fail "3 results" ;;
 train_images)     # tutorial §2 step 3/4 with the shipped backbone
   $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --method=ESZSL --out=my_classifier.yml.gz || fail "train images"
-  $B/zsl_classify --model=my_classifier.yml.gz --attributes=$A --out-dir=annotated new/ || fail "classify out-dir"
+  $B/zsl_classify --model=my_classifier.yml.gz --attributes=$A --out-dir=annotated new_photos/ || fail "classify out-dir"
   [ $(ls annotated | wc -l) = 3 ] || fail "3 annotated images"
-  $B/zsl_classify --model=my_classifier.yml.gz --json new/ > labels.json || fail "classify json"; json_ok < labels.json
+  $B/zsl_classify --model=my_classifier.yml.gz --json new_photos/ > labels.json || fail "classify json"; json_ok < labels.json
   $B/zsl_classify --model=my_classifier.yml.gz --gzsl new/Dress/*.png || fail "gzsl"
   # --backbone overrides the stored path (model moved without its backbone)
   mkdir moved; cp my_classifier.yml.gz moved/
@@ -57,9 +58,9 @@ json_errors)
 nan_rows)
   features
   python3 -c '
-import json; d=json.load(open("train.json")); d["features"]["data"][2*d["features"]["cols"]+1]=".Nan"; json.dump(d,open("nan.json","w"))' 
-  sed -i 's/"\.Nan"/NaN/' nan.json
-  msg=$($B/zsl_train --features=nan.json --prototypes=$A --out=m.yml.gz 2>&1) && fail "NaN accepted"
+import json; d=json.load(open("train.json")); f=d["features"]; v=[repr(float(x)) for x in f["data"]]; v[2*f["cols"]+1]=".nan"
+o=open("nan.yml","w"); o.write("%%YAML:1.0\n---\nfeatures: !!opencv-matrix\n   rows: %d\n   cols: %d\n   dt: f\n   data: [ %s ]\nlabels: [ %s ]\n" % (f["rows"], f["cols"], ", ".join(v), ", ".join(json.dumps(l) for l in d["labels"])))' || fail "nan.yml"
+  msg=$($B/zsl_train --features=nan.yml --prototypes=$A --out=m.yml.gz 2>&1) && fail "NaN accepted"
   echo "$msg" | grep -q "row 2" || fail "row number missing: $msg" ;;
 unmatched_folders)
   mkdir -p img/Tshirt; cp new/Dress/*.png img/Tshirt/
