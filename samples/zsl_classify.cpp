@@ -41,6 +41,7 @@ int main(int argc, char** argv)
     zsl_samples::Cli cli(argc, argv, keys, "Label images (or features) with a cv::zsl zero-shot classifier", true);
     const CommandLineParser& parser = cli.parser;
     const std::vector<String>& inputs = cli.positional;
+    const int topArg = (int)cli.integer("top", 1, 1000000);
     try
     {
         if (!parser.has("model"))
@@ -64,7 +65,7 @@ int main(int argc, char** argv)
         const bool gzsl = parser.has("gzsl") || classes.size() == numSeen;
         zsl->setMode(gzsl ? ZeroShotClassifier::MODE_GZSL : ZeroShotClassifier::MODE_ZSL);
         const int candidates = gzsl ? classes.size() : classes.size() - numSeen;
-        const int topK = std::min((int)cli.integer("top", 1, 1000000), std::max(1, candidates));
+        const int topK = std::min(topArg, std::max(1, candidates));
         const bool json = parser.has("json");
         const String outDir = parser.get<String>("out-dir");
 

@@ -45,16 +45,18 @@ extract_keeps_input)  # output forgotten: input byte-identical, non-zero exit
   $B/zsl_extract --model=$M --output=./photo.png photo.png && fail "wrote a .png"
   $B/zsl_extract --model=$M --output=link.yml photo.png && fail "wrote over its input via a symlink"
   cmp photo.png ref.png || fail "input changed" ;;
-bad_options)
-  $B/zsl_train --features=x --prototypes=$A; [ $? -ne 0 ] || fail "missing features"
-  $B/zsl_classify --model=m --top=abc x.png && fail "--top=abc accepted"
-  $B/zsl_classify --model=m -k 2 x.png && fail "-k 2 accepted"
-  $B/zsl_classify --model=m --bogus=1 x.png && fail "unknown option accepted"
-  $B/zsl_extract --model=$M --batch=0 --output=o.yml x.png && fail "--batch=0 accepted"
-  true ;;
+bad_options)   # usage errors exit 2 before touching any file (not a default silently used)
+  usage() { "$@" >/dev/null 2>&1; [ $? -eq 2 ] || fail "not a usage error: $*"; }
+  usage $B/zsl_classify --model=m --top=abc x.png
+  usage $B/zsl_classify --model=m -k 2 x.png
+  usage $B/zsl_classify --model=m --bogus=1 x.png
+  usage $B/zsl_train --features=x --prototypes=$A --epochs=ten
+  usage $B/zsl_extract --model=$M --batch=0 --output=o.yml x.png ;;
 json_errors)
   out=$($B/zsl_classify --model=missing.yml.gz --json x.png); [ $? -ne 0 ] || fail "rc"; echo "$out" | json_ok
-  out=$($B/zsl_classify --top=abc --json x.png); [ $? -ne 0 ] || fail "rc"; echo "$out" | json_ok ;;
+  echo "$out" | python3 -c 'import json,sys; assert "error" in json.load(sys.stdin)' || fail "no error key"
+  out=$($B/zsl_classify --top=abc --json x.png); [ $? -ne 0 ] || fail "rc"; echo "$out" | json_ok
+  echo "$out" | python3 -c 'import json,sys; assert "error" in json.load(sys.stdin)' || fail "no error key" ;;
 nan_rows)
   features
   python3 -c '
