@@ -51,7 +51,10 @@ bad_options)   # usage errors exit 2 before touching any file (not a default sil
   usage $B/zsl_classify --model=m -k 2 x.png
   usage $B/zsl_classify --model=m --bogus=1 x.png
   usage $B/zsl_train --features=x --prototypes=$A --epochs=ten
-  usage $B/zsl_extract --model=$M --batch=0 --output=o.yml x.png ;;
+  usage $B/zsl_extract --model=$M --batch=0 --output=o.yml x.png
+  usage $B/zsl_retrieve --k=abc
+  usage $B/zsl_demo --show=x
+  for p in train extract classify retrieve evaluate benchmark gbu_export demo; do usage $B/zsl_$p --no-such-option=1; done ;;
 json_errors)
   out=$($B/zsl_classify --model=missing.yml.gz --json x.png); [ $? -ne 0 ] || fail "rc"; echo "$out" | json_ok
   echo "$out" | python3 -c 'import json,sys; assert "error" in json.load(sys.stdin)' || fail "no error key"
