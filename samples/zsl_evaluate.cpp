@@ -9,6 +9,7 @@
 //   ./build/zsl_evaluate                 # all splits, all methods
 //   ./build/zsl_evaluate --methods=ESZSL,SAE --splits=split1 --train-per-class=300
 #include "sample_cli.hpp"
+#include <opencv2/zsl/atomic_file.hpp>
 #include "fashion_mnist.hpp"
 #include <opencv2/dnn.hpp>
 #include <chrono>
@@ -292,8 +293,8 @@ int main(int argc, char** argv)
         std::cout << "\n" << md.str();
         if (parser.has("markdown"))
         {
-            std::ofstream f(parser.get<String>("markdown"));
-            f << md.str();
+            zsl_samples::checkOutput("--markdown", parser.get<String>("markdown"), {".md", ".markdown", ".txt"}, {});
+            zsl::writeFileAtomically(parser.get<String>("markdown"), md.str());
         }
     }
     catch (const cv::Exception& e)

@@ -5,6 +5,7 @@
 //   zsl_gbu_export --splits=AWA2/att_splits.mat --out=data/awa2 \
 //                  --unseen=sheep,dolphin,bat,seal,blue+whale,rat,horse,walrus,giraffe,bobcat
 #include "sample_cli.hpp"
+#include <opencv2/zsl/atomic_file.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/zsl.hpp>
 
@@ -26,11 +27,7 @@ static std::string shortestDouble(double x)
 
 static void writeText(const std::string& path, const std::string& text)
 {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f)
-        CV_Error(cv::Error::StsError, "cannot write " + path);
+    cv::zsl::writeFileAtomically(path, text); // a crash never leaves a truncated file
     std::cout << "wrote " << path << "\n";
 }
 
