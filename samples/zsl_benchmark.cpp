@@ -17,6 +17,7 @@
 //
 //   ./build/zsl_benchmark --gbu=/data/xlsa17/data/AWA2
 //   ./build/zsl_benchmark --features=AWA2/res101.mat --splits=AWA2/att_splits.mat --methods=ESZSL,SAE --json=out.json
+#include "sample_cli.hpp"
 #include <opencv2/core.hpp>
 #include <opencv2/zsl.hpp>
 #include <opencv2/zsl/gbu_dataset.hpp>
@@ -226,8 +227,8 @@ int main(int argc, char** argv)
         "{methods        | all  | comma-separated methods, or all (methods missing from this build are listed and skipped) }"
         "{quick          |      | small hyper-parameter grids }"
         "{json           |      | write the results to this JSON file }";
-    CommandLineParser parser(argc, argv, keys);
-    parser.about("GBU zero-shot benchmark (Xian et al. 2018) for every cv::zsl method");
+    zsl_samples::Cli cli(argc, argv, keys, "GBU zero-shot benchmark (Xian et al. 2018) for every cv::zsl method");
+    const cv::CommandLineParser& parser = cli.parser;
     if (parser.has("help"))
     {
         parser.printMessage();

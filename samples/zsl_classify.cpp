@@ -6,7 +6,10 @@
 //   ./build/zsl_classify --model=m.yml.gz --prototypes=new_classes.csv --gzsl --json photos/
 #include "fashion_mnist.hpp"
 #include "sample_cli.hpp"
+#include <opencv2/zsl/atomic_file.hpp>
 #include <iostream>
+#include <map>
+#include <sstream>
 
 using namespace cv;
 using namespace cv::zsl;
@@ -16,17 +19,8 @@ namespace {
 
 String jsonEscape(const String& s)
 {
-    String out;
-    for (unsigned char c : s)
-    {
-        if (c == '"' || c == '\\')
-            out += '\\', out += (char)c;
-        else if (c < 0x20)
-            out += format("\\u%04x", c);
-        else
-            out += (char)c;
-    }
-    return out;
+    const std::string q = zsl_samples::jsonQuote(s);
+    return q.substr(1, q.size() - 2);
 }
 
 } // namespace
@@ -35,34 +29,32 @@ int main(int argc, char** argv)
 {
     const String keys =
         "{help h usage ? |      | print this help }"
-        "{@inputs        |      | images or folders }"
+        "{@inputs        |      | images, folders, or feature files (FileStorage .yml/.yml.gz/.xml/.json with 'features', e.g. from zsl_extract) }"
         "{model          |      | classifier saved by zsl_train or ZeroShotClassifier::save (with its backbone) }"
+        "{backbone       |      | backbone to use instead of the one stored in the model (e.g. after moving it) }"
         "{prototypes     |      | replace the unseen classes: .csv attribute table, .json, GBU .mat or text matrix }"
         "{attributes     |      | CSV attribute table whose header names the attributes (default: --prototypes when .csv) }"
         "{gzsl           |      | choose among seen and unseen classes (default: unseen only, if any) }"
         "{top k          | 5    | labels per image }"
         "{json           |      | print JSON instead of text }"
         "{out-dir        |      | write <name>_zsl.png annotated images there }";
-    CommandLineParser parser(argc, argv, keys);
-    parser.about("Label images with a cv::zsl zero-shot classifier");
-    if (parser.has("help"))
-    {
-        parser.printMessage();
-        return 0;
-    }
-    const std::vector<String> inputs = zsl_samples::positionalArguments(argc, argv);
-    if (!parser.check())
-    {
-        parser.printErrors();
-        return 1;
-    }
+    zsl_samples::Cli cli(argc, argv, keys, "Label images (or features) with a cv::zsl zero-shot classifier", true);
+    const CommandLineParser& parser = cli.parser;
+    const std::vector<String>& inputs = cli.positional;
+    const int topArg = (int)cli.integer("top", 1, 1000000);
     try
     {
         if (!parser.has("model"))
             CV_Error(Error::StsBadArg, "--model is required (see zsl_train)");
         if (inputs.empty())
             CV_Error(Error::StsBadArg, "no images given");
-        Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::load(parser.get<String>("model"));
+        // Feature files are classified as they are: no backbone needed unless --backbone is given.
+        bool featureInput = true;
+        for (const String& in : inputs)
+            featureInput = featureInput && isStorageFileName(in) && !utils::fs::isDirectory(in);
+        const String backbone = parser.get<String>("backbone");
+        Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::load(parser.get<String>("model"), backbone,
+                                                               featureInput && backbone.empty() ? ZeroShotClassifier::LOAD_WITHOUT_ENCODER : 0);
         std::vector<String> attributeNames;
         if (parser.has("prototypes"))
             zsl->setUnseenClasses(readAnyPrototypes(parser.get<String>("prototypes"), &attributeNames));
@@ -73,39 +65,92 @@ int main(int argc, char** argv)
         const bool gzsl = parser.has("gzsl") || classes.size() == numSeen;
         zsl->setMode(gzsl ? ZeroShotClassifier::MODE_GZSL : ZeroShotClassifier::MODE_ZSL);
         const int candidates = gzsl ? classes.size() : classes.size() - numSeen;
-        const int topK = std::max(1, std::min(parser.get<int>("top"), candidates));
+        const int topK = std::min(topArg, std::max(1, candidates));
         const bool json = parser.has("json");
         const String outDir = parser.get<String>("out-dir");
-        if (!outDir.empty())
-            utils::fs::createDirectories(outDir);
 
+        // Inputs: image files (folders expanded) or rows of feature files.
         std::vector<String> files;
+        Mat allFeatures;
         for (const String& in : inputs)
         {
+            if (featureInput)
+            {
+                FileStorage fs(in, FileStorage::READ);
+                if (!fs.isOpened())
+                    CV_Error(Error::StsObjectNotFound, format("cannot open features file '%s'", in.c_str()));
+                Mat f;
+                fs["features"] >> f;
+                if (f.empty())
+                    CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", in.c_str()));
+                zsl_samples::requireFinite(f, in + ": features");
+                std::vector<String> names;
+                if (fs["images"].isSeq())
+                    fs["images"] >> names;
+                for (int r = 0; r < f.rows; r++)
+                    files.push_back((int)names.size() == f.rows ? names[r] : format("%s#%d", in.c_str(), r));
+                f.convertTo(f, CV_32F);
+                if (!allFeatures.empty() && allFeatures.cols != f.cols)
+                    CV_Error(Error::StsBadSize, format("%s: %d-d features, the other inputs have %d", in.c_str(), f.cols, allFeatures.cols));
+                allFeatures.push_back(f);
+                continue;
+            }
             std::vector<String> f = listImages(in);
+            if (f.empty())
+                CV_Error(Error::StsObjectNotFound, format("'%s' holds no image", in.c_str()));
             files.insert(files.end(), f.begin(), f.end());
         }
+        if (featureInput && !outDir.empty())
+            CV_Error(Error::StsBadArg, "--out-dir draws on images: not available for feature input");
+
+        // Annotated outputs: one per image, never two with the same name, never over an input.
+        std::vector<String> outputs;
+        if (!outDir.empty())
+        {
+            std::map<String, String> owner;
+            for (const String& file : files)
+            {
+                String base = file.substr(file.find_last_of("/\\") + 1);
+                base = base.substr(0, base.find_last_of('.'));
+                const String out = outDir + "/" + base + "_zsl.png";
+                if (owner.count(out))
+                    CV_Error(Error::StsBadArg, format("--out-dir: '%s' and '%s' would both be written to '%s'; classify them separately",
+                                                      owner[out].c_str(), file.c_str(), out.c_str()));
+                owner[out] = file;
+                zsl_samples::checkOutput("--out-dir", out, {".png"}, files);
+                outputs.push_back(out);
+            }
+            utils::fs::createDirectories(outDir);
+        }
+
+        std::ostringstream js; // printed at the end: a failure half-way prints {"error": ...} instead
         if (json)
-            std::cout << "[\n";
+            js << "[\n";
         for (size_t i = 0; i < files.size(); i++)
         {
-            Mat img = readImageOrThrow(files[i]);
+            Mat img;
             Mat features, labels, scores, attributes;
-            zsl->extractFeatures(img.rows < 32 && img.cols < 32 ? padTo32(img) : img, features);
+            if (featureInput)
+                features = allFeatures.row((int)i);
+            else
+            {
+                img = readImageOrThrow(files[i]);
+                zsl->extractFeatures(img.rows < 32 && img.cols < 32 ? padTo32(img) : img, features);
+            }
             zsl->predict(features, labels, scores, topK);
             zsl->predictAttributes(features, attributes);
             std::vector<String> strongest = strongestAttributes(attributes.row(0), attributeNames, 5);
             if (json)
             {
-                std::cout << "  {\"file\": \"" << jsonEscape(files[i]) << "\", \"labels\": [";
+                js << "  {\"file\": \"" << jsonEscape(files[i]) << "\", \"labels\": [";
                 for (int k = 0; k < topK; k++)
-                    std::cout << (k ? ", " : "") << format("{\"class\": \"%s\", \"score\": %.6g, \"seen\": %s}",
+                    js << (k ? ", " : "") << format("{\"class\": \"%s\", \"score\": %.6g, \"seen\": %s}",
                                                           jsonEscape(classes.names[labels.at<int>(0, k)]).c_str(), scores.at<float>(0, k),
                                                           labels.at<int>(0, k) < numSeen ? "true" : "false");
-                std::cout << "], \"attributes\": [";
+                js << "], \"attributes\": [";
                 for (size_t a = 0; a < strongest.size(); a++)
-                    std::cout << (a ? ", " : "") << "\"" << jsonEscape(strongest[a]) << "\"";
-                std::cout << "]}" << (i + 1 < files.size() ? "," : "") << "\n";
+                    js << (a ? ", " : "") << "\"" << jsonEscape(strongest[a]) << "\"";
+                js << "]}" << (i + 1 < files.size() ? "," : "") << "\n";
             }
             else
             {
@@ -134,20 +179,18 @@ int main(int argc, char** argv)
                 }
                 const int side = std::max(160, std::min(480, std::max(img.cols, img.rows)));
                 Mat tile = annotateTile(img, side, lines, colors, side >= 320 ? 0.6 : 0.45);
-                String base = files[i].substr(files[i].find_last_of("/\\") + 1);
-                base = base.substr(0, base.find_last_of('.'));
-                const String out = outDir + "/" + base + "_zsl.png";
-                if (!imwrite(out, tile))
-                    CV_Error(Error::StsError, format("cannot write '%s'", out.c_str()));
+                std::vector<uchar> png;
+                if (!imencode(".png", tile, png))
+                    CV_Error(Error::StsError, format("cannot encode '%s'", outputs[i].c_str()));
+                writeFileAtomically(outputs[i], std::string(png.begin(), png.end()));
             }
         }
         if (json)
-            std::cout << "]\n";
+            std::cout << js.str() << "]\n";
     }
-    catch (const cv::Exception& e)
+    catch (const std::exception& e)
     {
-        std::cerr << "zsl_classify: " << e.what() << std::endl;
-        return 1;
+        return cli.fail(e.what());
     }
     return 0;
 }

@@ -250,8 +250,10 @@ int main(int argc, char** argv)
         "{train-per-class| 300  | seen-class training images per class (subsampled to keep the demo under a minute) }"
         "{show           | 8    | images per unseen class in the montage }"
         "{output o       | zsl_demo.png | montage file }";
-    CommandLineParser parser(argc, argv, keys);
-    parser.about("cv::zsl demo: label images of classes never seen in training, from their attributes");
+    zsl_samples::Cli cli(argc, argv, keys, "cv::zsl demo: label images of classes never seen in training, from their attributes");
+    const cv::CommandLineParser& parser = cli.parser;
+    cli.integer("train-per-class", 1, 1000000);
+    cli.integer("show", 0, 1000);
     if (parser.has("help"))
     {
         parser.printMessage();

@@ -8,6 +8,8 @@
 //
 //   ./build/zsl_evaluate                 # all splits, all methods
 //   ./build/zsl_evaluate --methods=ESZSL,SAE --splits=split1 --train-per-class=300
+#include "sample_cli.hpp"
+#include <opencv2/zsl/atomic_file.hpp>
 #include "fashion_mnist.hpp"
 #include <opencv2/dnn.hpp>
 #include <chrono>
@@ -93,16 +95,16 @@ int main(int argc, char** argv)
         "{val-per-class  | 300  | seen-class validation images per class (train images with index % 10 == 0) }"
         "{test-per-class | 0    | test images per class (0: all 1000) }"
         "{markdown       |      | also write the table as Markdown to this file }";
-    CommandLineParser parser(argc, argv, keys);
-    parser.about("Zero-shot / generalised zero-shot evaluation of every cv::zsl method on Fashion-MNIST splits");
+    zsl_samples::Cli cli(argc, argv, keys, "Zero-shot / generalised zero-shot evaluation of every cv::zsl method on Fashion-MNIST splits");
+    const cv::CommandLineParser& parser = cli.parser;
     if (parser.has("help"))
     {
         parser.printMessage();
         return 0;
     }
     const String fashionDir = parser.get<String>("fashion");
-    const int trainPerClass = parser.get<int>("train-per-class"), valPerClass = parser.get<int>("val-per-class");
-    const int testPerClass = parser.get<int>("test-per-class");
+    const int trainPerClass = (int)cli.integer("train-per-class", 0, 2000000000), valPerClass = (int)cli.integer("val-per-class", 0, 2000000000);
+    const int testPerClass = (int)cli.integer("test-per-class", 0, 2000000000);
     if (!parser.check())
     {
         parser.printErrors();
@@ -291,8 +293,8 @@ int main(int argc, char** argv)
         std::cout << "\n" << md.str();
         if (parser.has("markdown"))
         {
-            std::ofstream f(parser.get<String>("markdown"));
-            f << md.str();
+            zsl_samples::checkOutput("--markdown", parser.get<String>("markdown"), {".md", ".markdown", ".txt"}, {});
+            zsl::writeFileAtomically(parser.get<String>("markdown"), md.str());
         }
     }
     catch (const cv::Exception& e)

@@ -4,6 +4,8 @@
 //
 //   zsl_gbu_export --splits=AWA2/att_splits.mat --out=data/awa2 \
 //                  --unseen=sheep,dolphin,bat,seal,blue+whale,rat,horse,walrus,giraffe,bobcat
+#include "sample_cli.hpp"
+#include <opencv2/zsl/atomic_file.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/zsl.hpp>
 
@@ -25,11 +27,7 @@ static std::string shortestDouble(double x)
 
 static void writeText(const std::string& path, const std::string& text)
 {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f)
-        CV_Error(cv::Error::StsError, "cannot write " + path);
+    cv::zsl::writeFileAtomically(path, text); // a crash never leaves a truncated file
     std::cout << "wrote " << path << "\n";
 }
 
@@ -54,8 +52,8 @@ int main(int argc, char** argv)
         "{splits   |     | att_splits.mat of a GBU dataset }"
         "{out      | .   | output directory (must exist) }"
         "{unseen   |     | comma-separated unseen (test) class names; writes testclasses.txt and trainvalclasses.txt }";
-    cv::CommandLineParser parser(argc, argv, keys);
-    parser.about("Exports class names and prototype matrices of a GBU att_splits.mat as text");
+    zsl_samples::Cli cli(argc, argv, keys, "Exports class names and prototype matrices of a GBU att_splits.mat as text");
+    const cv::CommandLineParser& parser = cli.parser;
     if (parser.has("help") || !parser.has("splits"))
     {
         parser.printMessage();

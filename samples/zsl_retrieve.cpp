@@ -13,6 +13,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include "opencv2/zsl.hpp"
+#include "sample_cli.hpp"
 
 #include <iostream>
 #include <sstream>
@@ -65,6 +66,7 @@ int main(int argc, char** argv)
         "{fold          | false       | case-fold words and queries}"
         "{model         |             | trained ZeroShotClassifier (.yml/.xml) whose semantic space is the word vectors}"
         "{encoder       |             | ONNX/Caffe backbone for images (VisualEncoder); else use feature files}"
+        "{backbone      |             | backbone to use instead of the one stored in --model (without it, and without --encoder, the model is loaded without encoder)}"
         "{gallery       |             | gallery features (FileStorage: features, ids) }"
         "{images        |             | gallery images, comma-separated (with --encoder)}"
         "{index         |             | load a saved GalleryIndex instead of building one}"
@@ -76,22 +78,13 @@ int main(int argc, char** argv)
         "{k             | 5           | results per query}"
         "{approximate   | false       | FLANN search (the index is built if needed)}"
         "{json          | false       | print JSON instead of text}";
-    CommandLineParser parser(argc, argv, keys);
-    parser.about("zsl_retrieve: open-vocabulary retrieval with word vectors (opencv_zsl)");
-    if (parser.has("help"))
-    {
-        parser.printMessage();
-        return 0;
-    }
+    zsl_samples::Cli cli(argc, argv, keys, "zsl_retrieve: open-vocabulary retrieval with word vectors (opencv_zsl)", true);
+    const CommandLineParser& parser = cli.parser;
     const String mode = parser.get<String>("mode");
-    const int k = parser.get<int>("k");
-    const bool json = parser.get<bool>("json");
-    const bool approx = parser.get<bool>("approximate");
-    if (!parser.check())
-    {
-        parser.printErrors();
-        return 2;
-    }
+    const int k = (int)cli.integer("k", 1, 1000000);
+    cli.integer("query-row", 0, 2000000000);
+    const bool json = cli.flag("json");
+    const bool approx = cli.flag("approximate");
     try
     {
         Ptr<WordVectors> wv;
@@ -103,7 +96,12 @@ int main(int argc, char** argv)
         }
         Ptr<ZeroShotClassifier> model;
         if (!parser.get<String>("model").empty())
-            model = ZeroShotClassifier::load(parser.get<String>("model"));
+        {
+            // Retrieval works on features (the model's semantic projection): the stored backbone is loaded only on request.
+            const String backbone = parser.get<String>("backbone");
+            model = ZeroShotClassifier::load(parser.get<String>("model"), backbone,
+                                             backbone.empty() ? ZeroShotClassifier::LOAD_WITHOUT_ENCODER : 0);
+        }
         Ptr<VisualEncoder> encoder;
         if (!parser.get<String>("encoder").empty())
             encoder = VisualEncoder::create(parser.get<String>("encoder"));
@@ -162,6 +160,10 @@ int main(int argc, char** argv)
             }
             if (approx && !g->hasApproximate())
                 g->buildApproximate();
+            if (!parser.get<String>("save-index").empty())
+                for (const char* in : {"index", "gallery", "query-features", "vectors", "model"})
+                    if (zsl_samples::sameFile(parser.get<String>("save-index"), parser.get<String>(in)))
+                        CV_Error(Error::StsBadArg, format("--save-index is the --%s input: refusing to overwrite it", in));
             if (!parser.get<String>("save-index").empty())
                 g->save(parser.get<String>("save-index"));
             usedGallery = g;
@@ -243,10 +245,9 @@ int main(int argc, char** argv)
                 std::cout << std::endl;
             }
     }
-    catch (const cv::Exception& e)
+    catch (const std::exception& e)
     {
-        std::cerr << "zsl_retrieve: " << e.what() << std::endl;
-        return 1;
+        return cli.fail(e.what());
     }
     return 0;
 }

@@ -12,6 +12,8 @@
 // Fashion-MNIST: the seen-class training images of a split of data/fashion_mnist/splits.json.
 //   ./build/zsl_train --fashion-split=split1 --out=fashion_split1.yml.gz
 #include "fashion_mnist.hpp"
+#include "sample_cli.hpp"
+#include <filesystem>
 #include <iostream>
 
 using namespace cv;
@@ -49,28 +51,18 @@ int main(int argc, char** argv)
         "{epochs         | 50   | epochs of iterative methods }"
         "{select         |      | choose hyper-parameters and the GZSL calibration on seen classes (needs >= 6 seen classes) }"
         "{out o          | zsl_model.yml.gz | output model }";
-    CommandLineParser parser(argc, argv, keys);
-    parser.about("Train a cv::zsl zero-shot classifier on seen classes and save it");
-    if (parser.has("help"))
-    {
-        parser.printMessage();
-        return 0;
-    }
-    if (!parser.check())
-    {
-        parser.printErrors();
-        return 1;
-    }
+    zsl_samples::Cli cli(argc, argv, keys, "Train a cv::zsl zero-shot classifier on seen classes and save it");
+    const CommandLineParser& parser = cli.parser;
     try
     {
         ZeroShotClassifier::Params params;
         params.method = methodFromName(parser.get<String>("method"));
-        params.eszslGamma = parser.get<double>("gamma");
-        params.eszslLambda = parser.get<double>("lambda");
+        params.eszslGamma = cli.real("gamma", 0, 1e12);
+        params.eszslLambda = cli.real("lambda", 0, 1e12);
         if (params.method == ZeroShotClassifier::SAE)
-            params.saeLambda = parser.get<double>("lambda");
-        params.epochs = parser.get<int>("epochs");
-        const int perClass = parser.get<int>("per-class");
+            params.saeLambda = cli.real("lambda", 0, 1e12);
+        params.epochs = (int)cli.integer("epochs", 1, 1000000);
+        const int perClass = (int)cli.integer("per-class", 0, 100000000);
 
         String protoPath = parser.get<String>("prototypes");
         String dataDir;
@@ -123,6 +115,29 @@ int main(int argc, char** argv)
             encoder = VisualEncoder::create(parser.get<String>("backbone"), parser.get<String>("config"),
                                             preprocessingByName(parser.get<String>("preset")), parser.get<String>("layer"));
             const String root = parser.get<String>("images");
+            if (!utils::fs::isDirectory(root))
+                CV_Error(Error::StsObjectNotFound, format("--images='%s' is not a folder", root.c_str()));
+            // Every sub-folder must name a prototype class: a misspelt folder would silently become an unseen class.
+            std::vector<String> unmatched;
+            for (const auto& entry : std::filesystem::directory_iterator(root))
+                if (entry.is_directory())
+                {
+                    const String name = entry.path().filename().string();
+                    bool found = false;
+                    for (int c = 0; c < all.size() && !found; c++)
+                        found = folderName(all.names[c]) == name;
+                    if (!found)
+                        unmatched.push_back(name);
+                }
+            if (!unmatched.empty())
+            {
+                std::sort(unmatched.begin(), unmatched.end());
+                String list;
+                for (const String& u : unmatched)
+                    list += (list.empty() ? "'" : ", '") + u + "'";
+                CV_Error(Error::StsBadArg, format("sub-folders of '%s' that match no class of %s: %s", root.c_str(),
+                                                  protoPath.c_str(), list.c_str()));
+            }
             std::vector<Mat> parts;
             for (int c = 0; c < all.size(); c++)
             {
@@ -161,6 +176,7 @@ int main(int argc, char** argv)
             fs["features"] >> X;
             if (X.empty())
                 CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", path.c_str()));
+            zsl_samples::requireFinite(X, path + ": features");
             FileNode labels = fs["labels"];
             if (!labels.isSeq() || (int)labels.size() != X.rows)
                 CV_Error(Error::StsParseError, format("%s: 'labels' must be a list of %d names or indices", path.c_str(), X.rows));
@@ -209,7 +225,8 @@ int main(int argc, char** argv)
                                 sel.validationZsl, sel.validationH, sel.calibration);
         }
 
-        Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params, encoder);
+        // Trained from features, the model has no encoder: it then classifies features (zsl_classify on feature files).
+        Ptr<ZeroShotClassifier> zsl = encoder ? ZeroShotClassifier::create(params, encoder) : ZeroShotClassifier::create(params);
         zsl->setProgressCallback([](const TrainingProgress& p) {
             Progress bar(format("epoch (loss %.4f)", p.loss), (size_t)p.epochs);
             bar.update((size_t)p.epoch);
@@ -219,13 +236,17 @@ int main(int argc, char** argv)
             zsl->setUnseenClasses(all.subset(unseen));
         zsl->setCalibration(calibration);
         const String out = parser.get<String>("out");
+        std::vector<String> inputs = {protoPath};
+        for (const char* k : {"features", "backbone", "config"})
+            if (parser.has(k))
+                inputs.push_back(parser.get<String>(k));
+        zsl_samples::checkOutput("--out", out, {".yml", ".yml.gz", ".yaml", ".yaml.gz", ".xml", ".xml.gz", ".json", ".json.gz"}, inputs);
         zsl->save(out);
         std::cout << "Saved " << out << (encoder ? " (with its backbone " + encoder->getModelPath() + ")" : String()) << "\n";
     }
-    catch (const cv::Exception& e)
+    catch (const std::exception& e)
     {
-        std::cerr << "zsl_train: " << e.what() << std::endl;
-        return 1;
+        return cli.fail(e.what());
     }
     return 0;
 }

@@ -1,0 +1,83 @@
+#!/bin/bash
+# Tests of the sample programs on small real data (Fashion-MNIST test images from Debian's
+# dataset-fashion-mnist, the shipped Fashion-MNIST backbone): cli_flows.sh <build dir> <source dir> <flow>
+set -u
+B=$1; S=$2; FLOW=$3
+FM=/usr/share/datasets/fashion-mnist
+[ -f $FM/t10k-images-idx3-ubyte.gz ] || { echo "SKIP: no $FM"; exit 77; }
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT; cd "$T"
+M=$S/data/fashion_mnist/backbone_split1.onnx; A=$S/data/fashion_mnist/attributes.csv
+fail() { echo "FAIL: $*"; exit 1; }
+json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' || fail "stdout is not JSON"; }
+python3 $S/samples/tests/fashion_pngs.py $FM img 3 "T-shirt_top,Trouser,Coat,Sneaker,Bag,Ankle boot,Shirt" || fail "pngs"
+python3 $S/samples/tests/fashion_pngs.py $FM new 1 "Pullover,Dress,Sandal" || fail "pngs"
+mkdir new_photos; cp new/*/*.png new_photos/
+# Features of the seen-class images with their class names (tutorial §2: --features file).
+features() {
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=f.json img/*/*.png >/dev/null 2>&1 || fail "extract"
+  python3 - <<'PY' || fail "labels"
+import json
+d = json.load(open("f.json"))
+d["labels"] = [p.split("/")[-2].replace("_", "/") for p in d["images"]]
+json.dump(d, open("train.json", "w"))
+PY
+}
+case $FLOW in
+train_features)   # doc/tutorial.md §2: zsl_train --features=... ; zsl_classify on features
+  features
+  $B/zsl_train --features=train.json --prototypes=$A --out=model.yml.gz || fail "train --features"
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=new.yml.gz new/*/*.png 2>/dev/null || fail "extract new"
+  $B/zsl_classify --model=model.yml.gz --json new.yml.gz > out.json || fail "classify features"
+  json_ok < out.json
+  python3 -c 'import json; d=json.load(open("out.json")); assert len(d)==3, d' || fail "3 results" ;;
+train_images)     # tutorial §2 step 3/4 with the shipped backbone
+  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --method=ESZSL --out=my_classifier.yml.gz || fail "train images"
+  $B/zsl_classify --model=my_classifier.yml.gz --attributes=$A --out-dir=annotated new_photos/ || fail "classify out-dir"
+  [ $(ls annotated | wc -l) = 3 ] || fail "3 annotated images"
+  $B/zsl_classify --model=my_classifier.yml.gz --json new_photos/ > labels.json || fail "classify json"; json_ok < labels.json
+  $B/zsl_classify --model=my_classifier.yml.gz --gzsl new/Dress/*.png || fail "gzsl"
+  # --backbone overrides the stored path (model moved without its backbone)
+  mkdir moved; cp my_classifier.yml.gz moved/
+  $B/zsl_classify --model=moved/my_classifier.yml.gz --backbone=$M new/Dress/*.png || fail "--backbone" ;;
+extract_keeps_input)  # output forgotten: input byte-identical, non-zero exit
+  cp new/Dress/*.png photo.png; cp photo.png ref.png; ln -s photo.png link.yml
+  $B/zsl_extract --model=$M photo.png ref.png && fail "accepted a missing --output"
+  $B/zsl_extract --model=$M --output=./photo.png photo.png && fail "wrote a .png"
+  $B/zsl_extract --model=$M --output=link.yml photo.png && fail "wrote over its input via a symlink"
+  cmp photo.png ref.png || fail "input changed" ;;
+bad_options)   # usage errors exit 2 before touching any file (not a default silently used)
+  usage() { "$@" >/dev/null 2>&1; [ $? -eq 2 ] || fail "not a usage error: $*"; }
+  usage $B/zsl_classify --model=m --top=abc x.png
+  usage $B/zsl_classify --model=m -k 2 x.png
+  usage $B/zsl_classify --model=m --bogus=1 x.png
+  usage $B/zsl_train --features=x --prototypes=$A --epochs=ten
+  usage $B/zsl_extract --model=$M --batch=0 --output=o.yml x.png
+  usage $B/zsl_retrieve --k=abc
+  usage $B/zsl_demo --show=x
+  for p in train extract classify retrieve evaluate benchmark gbu_export demo; do usage $B/zsl_$p --no-such-option=1; done ;;
+json_errors)
+  out=$($B/zsl_classify --model=missing.yml.gz --json x.png); [ $? -ne 0 ] || fail "rc"; echo "$out" | json_ok
+  echo "$out" | python3 -c 'import json,sys; assert "error" in json.load(sys.stdin)' || fail "no error key"
+  out=$($B/zsl_classify --top=abc --json x.png); [ $? -ne 0 ] || fail "rc"; echo "$out" | json_ok
+  echo "$out" | python3 -c 'import json,sys; assert "error" in json.load(sys.stdin)' || fail "no error key" ;;
+nan_rows)
+  features
+  python3 -c '
+import json; d=json.load(open("train.json")); f=d["features"]; v=[repr(float(x)) for x in f["data"]]; v[2*f["cols"]+1]=".nan"
+o=open("nan.yml","w"); o.write("%%YAML:1.0\n---\nfeatures: !!opencv-matrix\n   rows: %d\n   cols: %d\n   dt: f\n   data: [ %s ]\nlabels: [ %s ]\n" % (f["rows"], f["cols"], ", ".join(v), ", ".join(json.dumps(l) for l in d["labels"])))' || fail "nan.yml"
+  msg=$($B/zsl_train --features=nan.yml --prototypes=$A --out=m.yml.gz 2>&1) && fail "NaN accepted"
+  echo "$msg" | grep -q "row 2" || fail "row number missing: $msg" ;;
+unmatched_folders)
+  mkdir -p img/Tshirt; cp new/Dress/*.png img/Tshirt/
+  msg=$($B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --out=m.yml.gz 2>&1) && fail "accepted"
+  echo "$msg" | grep -q "'Tshirt'" || fail "folder not listed: $msg" ;;
+empty_folder)
+  mkdir empty; $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --out=m.yml.gz >/dev/null 2>&1 || fail "train"
+  $B/zsl_classify --model=m.yml.gz empty && fail "empty folder accepted"; true ;;
+outdir_collision)
+  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --out=m.yml.gz >/dev/null 2>&1 || fail "train"
+  mkdir -p a b; cp new/Dress/*.png a/x.png; cp new/Sandal/*.png b/x.png
+  $B/zsl_classify --model=m.yml.gz --out-dir=o a/x.png b/x.png && fail "collision accepted"; true ;;
+*) fail "unknown flow $FLOW" ;;
+esac
+echo PASS
