@@ -247,7 +247,12 @@ int main(int argc, char** argv)
         if (!parser.has("gbu") && (!parser.has("features") || !parser.has("splits")))
             CV_Error(Error::StsBadArg, "give --gbu=<dir> or both --features and --splits");
         std::cerr << "Loading " << featuresFile << " and " << splitsFile << std::endl;
+        // The output is checked before hours of training, and never replaces an input.
+        const String jsonFile = parser.has("json") ? parser.get<String>("json") : String();
+        if (!jsonFile.empty())
+            zsl_samples::checkOutput("--json", jsonFile, {".json"}, {featuresFile, splitsFile});
         GbuDataset ds = GbuDataset::load(featuresFile, splitsFile, parser.get<String>("variable"));
+        zsl_samples::requireFinite(ds.features, featuresFile + ": features");
         std::cout << format("%d images x %d features, %d classes (%d seen, %d unseen); trainval %zu, test seen %zu, test unseen %zu\n",
                             ds.features.rows, ds.features.cols, ds.splits.prototypes.size(), (int)ds.seenClasses().size(),
                             (int)ds.unseenClasses().size(), ds.splits.trainval.size(), ds.splits.testSeen.size(),
@@ -289,17 +294,16 @@ int main(int argc, char** argv)
                 std::cout << " " << m;
             std::cout << "\n";
         }
-        if (parser.has("json"))
-        {
-            FileStorage fs(parser.get<String>("json"), FileStorage::WRITE | FileStorage::FORMAT_JSON);
-            fs << "results" << "[";
-            for (const Result& r : results)
-                fs << "{" << "method" << r.method << "params" << r.params << "val_zsl" << r.valZsl << "zsl" << r.zsl
-                   << "seen" << r.raw.seen << "unseen" << r.raw.unseen << "H" << r.raw.harmonic << "gamma" << r.gamma
-                   << "cal_seen" << r.calibrated.seen << "cal_unseen" << r.calibrated.unseen << "cal_H" << r.calibrated.harmonic
-                   << "}";
-            fs << "]";
-        }
+        if (!jsonFile.empty())
+            writeStorageAtomically(jsonFile, [&](FileStorage& fs) {
+                fs << "results" << "[";
+                for (const Result& r : results)
+                    fs << "{" << "method" << r.method << "params" << r.params << "val_zsl" << r.valZsl << "zsl" << r.zsl
+                       << "seen" << r.raw.seen << "unseen" << r.raw.unseen << "H" << r.raw.harmonic << "gamma" << r.gamma
+                       << "cal_seen" << r.calibrated.seen << "cal_unseen" << r.calibrated.unseen << "cal_H" << r.calibrated.harmonic
+                       << "}";
+                fs << "]";
+            });
     }
     catch (const cv::Exception& e)
     {
