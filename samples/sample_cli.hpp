@@ -8,6 +8,8 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/zsl/atomic_file.hpp>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -82,6 +84,17 @@ inline void checkOutput(const std::string& option, const std::string& output, co
         if (sameFile(output, in))
             CV_Error(cv::Error::StsBadArg, cv::format("%s='%s' is the input '%s': refusing to overwrite an input",
                                                       option.c_str(), output.c_str(), in.c_str()));
+}
+
+/** Encodes `image` in the format of `path`'s extension and writes it atomically (old file kept on error). */
+inline void writeImageAtomically(const std::string& path, const cv::Mat& image)
+{
+    const size_t dot = path.find_last_of('.');
+    const std::string ext = dot == std::string::npos ? std::string() : path.substr(dot);
+    std::vector<uchar> bytes;
+    if (ext.empty() || !cv::imencode(ext, image, bytes))
+        CV_Error(cv::Error::StsBadArg, cv::format("cannot encode an image for '%s' (extension '%s')", path.c_str(), ext.c_str()));
+    cv::zsl::writeFileAtomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
 /** Throws when a row of `m` holds NaN or Inf, naming the row (0-based) and `what`. */

@@ -179,10 +179,7 @@ int main(int argc, char** argv)
                 }
                 const int side = std::max(160, std::min(480, std::max(img.cols, img.rows)));
                 Mat tile = annotateTile(img, side, lines, colors, side >= 320 ? 0.6 : 0.45);
-                std::vector<uchar> png;
-                if (!imencode(".png", tile, png))
-                    CV_Error(Error::StsError, format("cannot encode '%s'", outputs[i].c_str()));
-                writeFileAtomically(outputs[i], std::string(png.begin(), png.end()));
+                zsl_samples::writeImageAtomically(outputs[i], tile);
             }
         }
         if (json)

@@ -174,8 +174,7 @@ int runDefault(const CommandLineParser& parser)
     zsl->predictAttributes(feats, attributes);
     const String out = parser.get<String>("output");
     Mat m = drawMontage(shown, labels, attributes, zsl->getClasses(), attributeNames, shownTruth, (int)split.unseen.size() * 2);
-    if (!imwrite(out, m))
-        CV_Error(Error::StsError, format("cannot write '%s'", out.c_str()));
+    zsl_samples::writeImageAtomically(out, m);
     std::cout << format("\nWrote %s (%dx%d): %d unseen-class test images with predicted label and attributes.\n", out.c_str(),
                         m.cols, m.rows, (int)shown.size());
     std::cout << format("Total time %.1f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -226,8 +225,7 @@ int runOnFiles(const CommandLineParser& parser, const std::vector<String>& input
         std::cout << files[i] << ": " << classes.names[labels.at<int>((int)i, 0)] << "\n";
     const String out = parser.get<String>("output");
     Mat m = drawMontage(images, labels, attributes, classes, attributeNames, {}, 6);
-    if (!imwrite(out, m))
-        CV_Error(Error::StsError, format("cannot write '%s'", out.c_str()));
+    zsl_samples::writeImageAtomically(out, m);
     std::cout << "Wrote " << out << "\n";
     return 0;
 }

@@ -78,6 +78,16 @@ outdir_collision)
   $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --out=m.yml.gz >/dev/null 2>&1 || fail "train"
   mkdir -p a b; cp new/Dress/*.png a/x.png; cp new/Sandal/*.png b/x.png
   $B/zsl_classify --model=m.yml.gz --out-dir=o a/x.png b/x.png && fail "collision accepted"; true ;;
+fashion_split)    # doc/tutorial.md §3: a Fashion-MNIST split, selected on seen classes only, then one 28x28 image
+  $B/zsl_train --fashion-split=split1 --select --out=fashion_split1.yml.gz >/dev/null 2>&1 || fail "train --fashion-split"
+  some=$(ls new/Dress/*.png | head -1); cp "$some" some_28x28.png
+  out=$($B/zsl_classify --model=fashion_split1.yml.gz --attributes=$A some_28x28.png) || fail "classify 28x28"
+  echo "$out" | grep -q "some_28x28.png" || fail "no label printed: $out" ;;
+demo)             # README / tutorial §1: zsl_demo writes its montage (and never over an existing file non-atomically)
+  $B/zsl_demo >demo.log 2>&1 || { tail -5 demo.log; fail "zsl_demo"; }
+  python3 -c 'import sys; d=open("zsl_demo.png","rb").read(8); sys.exit(d!=b"\x89PNG\r\n\x1a\n")' || fail "zsl_demo.png is no PNG"
+  grep -q "Wrote zsl_demo.png" demo.log || fail "no montage reported"
+  ls -a | grep -q "^\.zsl" && fail "temporary file left"; true ;;
 *) fail "unknown flow $FLOW" ;;
 esac
 echo PASS
