@@ -126,7 +126,11 @@ public:
         CV_PROP_RW int conseTopT;         //!< ConSE: number T of most probable seen classes combined (default 10)
         CV_PROP_RW int latentDim;         //!< GENERATIVE: latent size (default 64)
         CV_PROP_RW int syntheticPerClass; //!< GENERATIVE: features synthesised per unseen class (default 200)
-        CV_PROP_RW uint64 seed;           //!< seed of every random choice (default 0x5EED)
+        /** Seed of every random choice (default 0x5EED). The same seed, data and thread count give
+            bit-identical models in any process; in this implementation the thread count does not change
+            results either (products are single BLAS calls, parallel loops split independent rows;
+            measured in doc/reliability.md), but only "same thread count" is promised. */
+        CV_PROP_RW uint64 seed;
     };
 
     /** @brief Creates an untrained classifier working on feature vectors. */
