@@ -38,6 +38,26 @@ done
 libdir=$(find "$prefix" -name 'libopencv_zsl.*' -printf '%h\n' | head -1)
 [ -n "$libdir" ] || fail "no libopencv_zsl installed under $prefix"
 
+tools=()
+for f in "$src"/samples/*.cpp; do tools+=("$(basename "$f" .cpp)"); done
+tools_built=1
+for t in "${tools[@]}"; do [ -x "$build/$t" ] || tools_built=0; done
+if [ "$(cache ZSL_BUILD_SAMPLES)" = ON ] && [ $tools_built = 1 ]; then
+  step "installed tools: RUNPATH \$ORIGIN/../lib, they run from the prefix"
+  cmake --install "$build" --prefix "$prefix" --component samples >/dev/null
+  for t in "${tools[@]}"; do
+    [ -x "$prefix/bin/$t" ] || fail "$t not installed in $prefix/bin"
+    readelf -d "$prefix/bin/$t" | grep -qE '(RUNPATH|RPATH).*\[\$ORIGIN/\.\./[^]]*lib[^]]*\]' \
+      || fail "$t: no RUNPATH \$ORIGIN/../lib"
+    if readelf -d "$prefix/bin/$t" | grep -E '(RUNPATH|RPATH)' | grep -q -e "$build" -e "$src"; then
+      fail "$t: RUNPATH names the build or source tree"
+    fi
+  done
+  env -u LD_LIBRARY_PATH "$prefix/bin/zsl_train" --help >/dev/null || fail "installed zsl_train --help failed"
+else
+  echo "(tools not built in $build: installed tools not checked)"
+fi
+
 step "installed headers: no Eigen, no Boost"
 if grep -rnE '#[[:space:]]*include[[:space:]]*[<"](Eigen|eigen3|boost)' "$prefix/include"; then
   fail "a public header includes Eigen or Boost"
