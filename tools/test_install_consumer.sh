@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # CTest zsl_install_consumer / zsl_install_consumer_shared: the installed package works downstream.
 #   tools/test_install_consumer.sh static <build dir>          installs that (static) build
-#   tools/test_install_consumer.sh shared <build dir>          builds the library again with BUILD_SHARED_LIBS=ON
-#                                                              (same compiler and options, into a temp dir)
+#   tools/test_install_consumer.sh shared <build dir>          builds the library and the tools again with
+#                                                              BUILD_SHARED_LIBS=ON (same compiler and options,
+#                                                              into a temp dir)
 # Installs into a temporary prefix (cmake --install --prefix), checks the installed headers name neither Eigen nor
 # Boost, then configures, builds and runs tools/install_consumer (find_package(opencv_zsl) only) and builds and
-# runs the same main.cpp with `pkg-config --cflags --libs opencv_zsl`. Removes its temp dirs on any exit.
+# runs the same main.cpp with `pkg-config --cflags --libs opencv_zsl`. Where the tools (samples/) are built, also
+# installs them and checks they run from the prefix (RUNPATH $ORIGIN/../lib, no build-tree path). Removes its temp dirs on any exit.
 set -euo pipefail
 mode=$1
 build=$(cd "$2" && pwd)
@@ -20,14 +22,17 @@ cxx=$(cache CMAKE_CXX_COMPILER)
 step() { echo "== $* ($(date +%s.%N | cut -c1-14))"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+tools=()
+for f in "$src"/samples/*.cpp; do tools+=("$(basename "$f" .cpp)"); done
+
 if [ "$mode" = shared ]; then
-  step "configure + build a BUILD_SHARED_LIBS=ON copy of the library"
+  step "configure + build a BUILD_SHARED_LIBS=ON copy of the library and the tools"
   launcher=()
   if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
   cmake -S "$src" -B "$tmp/build" -G "$gen" -DCMAKE_BUILD_TYPE="$(cache CMAKE_BUILD_TYPE)" \
     -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" -DBUILD_SHARED_LIBS=ON \
-    -DZSL_USE_BLAS="$(cache ZSL_USE_BLAS)" -DZSL_BUILD_TESTS=OFF -DZSL_BUILD_PERF=OFF -DZSL_BUILD_SAMPLES=OFF >/dev/null
-  cmake --build "$tmp/build" --target opencv_zsl -j"${ZSL_INSTALL_TEST_JOBS:-2}"
+    -DZSL_USE_BLAS="$(cache ZSL_USE_BLAS)" -DZSL_BUILD_TESTS=OFF -DZSL_BUILD_PERF=OFF -DZSL_BUILD_SAMPLES=ON >/dev/null
+  cmake --build "$tmp/build" --target opencv_zsl "${tools[@]}" -j"${ZSL_INSTALL_TEST_JOBS:-2}"
   build=$tmp/build
 fi
 
@@ -37,6 +42,29 @@ for component in libs dev; do
 done
 libdir=$(find "$prefix" -name 'libopencv_zsl.*' -printf '%h\n' | head -1)
 [ -n "$libdir" ] || fail "no libopencv_zsl installed under $prefix"
+
+tools_built=1
+for t in "${tools[@]}"; do [ -x "$build/$t" ] || tools_built=0; done
+if [ "$(cache ZSL_BUILD_SAMPLES)" = ON ] && [ $tools_built = 1 ]; then
+  step "installed tools: RUNPATH \$ORIGIN/../lib, they run from the prefix"
+  cmake --install "$build" --prefix "$prefix" --component samples >/dev/null
+  for t in "${tools[@]}"; do
+    [ -x "$prefix/bin/$t" ] || fail "$t not installed in $prefix/bin"
+    readelf -d "$prefix/bin/$t" | grep -qE '(RUNPATH|RPATH).*\[\$ORIGIN/\.\./[^]]*lib[^]]*\]' \
+      || fail "$t: no RUNPATH \$ORIGIN/../lib"
+    if readelf -d "$prefix/bin/$t" | grep -E '(RUNPATH|RPATH)' | grep -q -e "$build" -e "$src"; then
+      fail "$t: RUNPATH names the build or source tree"
+    fi
+  done
+  env -u LD_LIBRARY_PATH "$prefix/bin/zsl_train" --help >/dev/null || fail "installed zsl_train --help failed"
+  if [ "$mode" = shared ]; then
+    resolved=$(env -u LD_LIBRARY_PATH ldd "$prefix/bin/zsl_train" | sed -n 's/.*libopencv_zsl[^ ]* => \([^ ]*\).*/\1/p')
+    echo "installed zsl_train loads $resolved"
+    case "$resolved" in "$prefix"/*) ;; *) fail "installed zsl_train does not load libopencv_zsl from $prefix";; esac
+  fi
+else
+  echo "(tools not built in $build: installed tools not checked)"
+fi
 
 step "installed headers: no Eigen, no Boost"
 if grep -rnE '#[[:space:]]*include[[:space:]]*[<"](Eigen|eigen3|boost)' "$prefix/include"; then
