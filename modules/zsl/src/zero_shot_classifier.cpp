@@ -115,7 +115,7 @@ static ZeroShotClassifier::Params readParams(const FileNode& node)
 static void checkBound(const char* field, double v, double lo, double hi, const char* bound)
 {
     if (!(v >= lo && v <= hi))
-        CV_Error(Error::StsOutOfRange, cv::format("zsl: params.%s = %g must be in [%g, %g] (%s)", field, v, lo, hi, bound));
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: params.%s = %.10g must be in [%.10g, %.10g] (%s)", field, v, lo, hi, bound));
 }
 
 static void checkParams(const ZeroShotClassifier::Params& p)
@@ -740,7 +740,7 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename, const S
             throw;
         CV_Error(e.code == Error::StsObjectNotFound ? Error::StsObjectNotFound : Error::StsParseError,
                  cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(),
-                            detail::escapeForMessage(e.err, 400).c_str()));
+                            detail::escapeForMessage(e.err, 2000).c_str()));
     }
     catch (const std::bad_alloc&)
     {
@@ -749,7 +749,7 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename, const S
     catch (const std::exception& e)
     {
         CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(),
-                                                  detail::escapeForMessage(e.what(), 400).c_str()));
+                                                  detail::escapeForMessage(e.what(), 2000).c_str()));
     }
     return zsl;
 }

@@ -63,7 +63,7 @@ void openForReading(FileStorage& fs, const String& filename, const char* who)
     catch (const cv::Exception& e)
     {
         // OpenCV's parser message keeps its line and reason; echoed file content is escaped and truncated.
-        CV_Error(Error::StsParseError, cv::format("%s: '%s': %s", who, filename.c_str(), escapeForMessage(e.err, 400).c_str()));
+        CV_Error(Error::StsParseError, cv::format("%s: '%s': %s", who, filename.c_str(), escapeForMessage(e.err, 2000).c_str()));
     }
     if (!opened)
         CV_Error(Error::StsParseError, cv::format("%s: '%s' is not a FileStorage file (YAML, XML or JSON)", who, filename.c_str()));
