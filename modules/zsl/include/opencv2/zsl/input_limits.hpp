@@ -42,7 +42,7 @@ A field outside its bound is refused with a cv::Exception naming the field and t
 namespace bounds {
 const int kMaxEpochs = 1000000;           //!< Params::epochs, patience in [1, kMaxEpochs]
 const int kMaxBatchSize = 1 << 20;        //!< Params::batchSize and the encoder batch size in [1, kMaxBatchSize]
-const double kMaxLearningRate = 10;       //!< Params::learningRate in (0, kMaxLearningRate]
+const double kMaxLearningRate = 1e30;     //!< Params::learningRate in (0, kMaxLearningRate] (finite; divergence is detected in training)
 const double kMaxRegulariser = 1e12;      //!< eszslGamma, eszslLambda, saeLambda, weightDecay, |margin| at most this
 const int kMaxHiddenLayers = 16;          //!< Params::hiddenSizes has at most this many entries
 const int kMaxHiddenSize = 65536;         //!< each hidden width, latentDim in [1, kMaxHiddenSize]
