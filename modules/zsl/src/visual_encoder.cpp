@@ -7,6 +7,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/dnn/all_layers.hpp>
 #include <opencv2/dnn/shape_utils.hpp>
+#include "io/input_file.hpp"
 
 #include <condition_variable>
 #include <fstream>
@@ -50,28 +51,37 @@ const char* kWhere = "zsl VisualEncoder";
 
 void checkPreprocessing(const EncoderPreprocessing& p)
 {
-    if (p.inputSize.width <= 0 || p.inputSize.height <= 0)
-        CV_Error(Error::StsBadArg, cv::format("%s: preprocessing.inputSize must be positive, got %dx%d",
-                                              kWhere, p.inputSize.width, p.inputSize.height));
-    if (p.resizeShorter < 0 || (p.resizeShorter > 0 && p.resizeShorter < std::max(p.inputSize.width, p.inputSize.height)))
-        CV_Error(Error::StsBadArg, cv::format("%s: preprocessing.resizeShorter must be 0 or >= the crop size %dx%d, got %d",
-                                              kWhere, p.inputSize.width, p.inputSize.height, p.resizeShorter));
+    using namespace bounds;
+    if (p.inputSize.width < 1 || p.inputSize.height < 1 || p.inputSize.width > kMaxEncoderInputSide
+        || p.inputSize.height > kMaxEncoderInputSide)
+        CV_Error(Error::StsOutOfRange, cv::format("%s: preprocessing.inputSize %dx%d: each side must be in [1, %d] "
+                                                  "(bounds::kMaxEncoderInputSide)",
+                                                  kWhere, p.inputSize.width, p.inputSize.height, kMaxEncoderInputSide));
+    if (p.resizeShorter < 0 || p.resizeShorter > kMaxEncoderResize
+        || (p.resizeShorter > 0 && p.resizeShorter < std::max(p.inputSize.width, p.inputSize.height)))
+        CV_Error(Error::StsOutOfRange, cv::format("%s: preprocessing.resizeShorter = %d must be 0 or in [crop size %d, %d] "
+                                                  "(bounds::kMaxEncoderResize)", kWhere, p.resizeShorter,
+                                                  std::max(p.inputSize.width, p.inputSize.height), kMaxEncoderResize));
     for (int c = 0; c < 3; c++)
     {
-        if (!(std::abs(p.std[c]) > 0) || !std::isfinite(p.std[c]) || !std::isfinite(p.mean[c]))
-            CV_Error(Error::StsBadArg, cv::format("%s: preprocessing.std[%d] = %g must be finite and non-zero, mean[%d] = %g finite",
-                                                  kWhere, c, p.std[c], c, p.mean[c]));
+        if (!(std::abs(p.std[c]) >= 1 / kMaxEncoderMeanStd && std::abs(p.std[c]) <= kMaxEncoderMeanStd))
+            CV_Error(Error::StsOutOfRange, cv::format("%s: preprocessing.std[%d] = %g: |std| must be in [%g, %g] "
+                                                      "(bounds::kMaxEncoderMeanStd)", kWhere, c, p.std[c],
+                                                      1 / kMaxEncoderMeanStd, kMaxEncoderMeanStd));
+        if (!(std::abs(p.mean[c]) <= kMaxEncoderMeanStd))
+            CV_Error(Error::StsOutOfRange, cv::format("%s: preprocessing.mean[%d] = %g: |mean| must be at most %g "
+                                                      "(bounds::kMaxEncoderMeanStd)", kWhere, c, p.mean[c], kMaxEncoderMeanStd));
     }
-    if (!(p.scale != 0) || !std::isfinite(p.scale))
-        CV_Error(Error::StsBadArg, cv::format("%s: preprocessing.scale = %g must be finite and non-zero", kWhere, p.scale));
+    if (!(std::abs(p.scale) >= 1 / kMaxEncoderScale && std::abs(p.scale) <= kMaxEncoderScale))
+        CV_Error(Error::StsOutOfRange, cv::format("%s: preprocessing.scale = %g: |scale| must be in [%g, %g] "
+                                                  "(bounds::kMaxEncoderScale)", kWhere, p.scale, 1 / kMaxEncoderScale,
+                                                  kMaxEncoderScale));
 }
 
 void checkFile(const String& path, const char* what)
 {
-    std::ifstream f(path, std::ios::binary | std::ios::ate);
-    if (!f)
-        CV_Error(Error::StsObjectNotFound, cv::format("%s: cannot open %s file '%s'", kWhere, what, path.c_str()));
-    if (f.tellg() <= 0)
+    // Regular files only (a FIFO or /dev/zero would make cv::dnn block or read forever), size capped.
+    if (detail::checkInputFile(path, cv::format("%s: %s file", kWhere, what).c_str(), INPUT_LIMIT_DATA_BYTES) == 0)
         CV_Error(Error::StsBadArg, cv::format("%s: %s file '%s' is empty", kWhere, what, path.c_str()));
 }
 

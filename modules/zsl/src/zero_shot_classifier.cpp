@@ -6,6 +6,8 @@
 #include "methods/compatibility_model.hpp"
 #include "opencv2/zsl/atomic_file.hpp"
 #include "io/storage.hpp"
+#include "io/input_file.hpp"
+#include "opencv2/zsl/input_limits.hpp"
 
 namespace cv {
 namespace zsl {
@@ -109,29 +111,47 @@ static ZeroShotClassifier::Params readParams(const FileNode& node)
     return p;
 }
 
+// A parameter outside [lo, hi] (NaN included): the message names the field and the bound.
+static void checkBound(const char* field, double v, double lo, double hi, const char* bound)
+{
+    if (!(v >= lo && v <= hi))
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: params.%s = %.10g must be in [%.10g, %.10g] (%s)", field, v, lo, hi, bound));
+}
+
 static void checkParams(const ZeroShotClassifier::Params& p)
 {
+    using namespace bounds;
     methodName(p.method); // range check
     if (p.prototypeNormalization < PROTOTYPE_NORM_NONE || p.prototypeNormalization > PROTOTYPE_NORM_ZSCORE)
         CV_Error(Error::StsOutOfRange, cv::format("zsl: unknown prototypeNormalization %d", p.prototypeNormalization));
-    if (!(p.eszslGamma >= 0) || !(p.eszslLambda >= 0) || !(p.saeLambda > 0))
-        CV_Error(Error::StsOutOfRange, "zsl: eszslGamma and eszslLambda must be >= 0, saeLambda > 0");
+    checkBound("eszslGamma", p.eszslGamma, 0, kMaxRegulariser, "bounds::kMaxRegulariser");
+    checkBound("eszslLambda", p.eszslLambda, 0, kMaxRegulariser, "bounds::kMaxRegulariser");
+    checkBound("saeLambda", p.saeLambda, DBL_MIN, kMaxRegulariser, "> 0, bounds::kMaxRegulariser");
     if (p.saeDirection != ZeroShotClassifier::SAE_SEMANTIC_SPACE && p.saeDirection != ZeroShotClassifier::SAE_VISUAL_SPACE)
         CV_Error(Error::StsOutOfRange, cv::format("zsl: unknown saeDirection %d", p.saeDirection));
-    if (p.epochs < 1 || p.batchSize < 1 || !(p.learningRate > 0) || p.conseTopT < 1 || p.latentDim < 1 ||
-        p.syntheticPerClass < 1 || p.patience < 1)
-        CV_Error(Error::StsOutOfRange, "zsl: epochs, batchSize, learningRate, conseTopT, latentDim, syntheticPerClass and patience must be positive");
+    checkBound("epochs", p.epochs, 1, kMaxEpochs, "bounds::kMaxEpochs");
+    checkBound("patience", p.patience, 1, kMaxEpochs, "bounds::kMaxEpochs");
+    checkBound("batchSize", p.batchSize, 1, kMaxBatchSize, "bounds::kMaxBatchSize");
+    checkBound("learningRate", p.learningRate, DBL_MIN, kMaxLearningRate, "> 0, bounds::kMaxLearningRate");
+    checkBound("weightDecay", p.weightDecay, 0, kMaxRegulariser, "bounds::kMaxRegulariser");
+    checkBound("margin", p.margin, -kMaxRegulariser, kMaxRegulariser, "bounds::kMaxRegulariser");
+    checkBound("conseTopT", p.conseTopT, 1, kMaxConseTopT, "bounds::kMaxConseTopT");
+    checkBound("latentDim", p.latentDim, 1, kMaxHiddenSize, "bounds::kMaxHiddenSize");
+    checkBound("syntheticPerClass", p.syntheticPerClass, 1, kMaxSyntheticPerClass, "bounds::kMaxSyntheticPerClass");
     if (!(p.dropout >= 0 && p.dropout < 1) || !(p.validationFraction >= 0 && p.validationFraction < 1))
-        CV_Error(Error::StsOutOfRange, "zsl: dropout and validationFraction must be in [0, 1)");
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: params.dropout = %g and params.validationFraction = %g must be in [0, 1)",
+                                                  p.dropout, p.validationFraction));
     if (!(p.leakyReluSlope >= 0 && p.leakyReluSlope < 1))
-        CV_Error(Error::StsOutOfRange, cv::format("zsl: leakyReluSlope %g must be in [0, 1)", p.leakyReluSlope));
-    if (!(p.weightDecay >= 0))
-        CV_Error(Error::StsOutOfRange, cv::format("zsl: weightDecay %g must be >= 0", p.weightDecay));
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: params.leakyReluSlope = %g must be in [0, 1)", p.leakyReluSlope));
     if (p.loss != ZeroShotClassifier::LOSS_MSE && p.loss != ZeroShotClassifier::LOSS_COSINE)
         CV_Error(Error::StsOutOfRange, cv::format("zsl: unknown loss %d (LOSS_MSE=0, LOSS_COSINE=1)", p.loss));
+    if (p.hiddenSizes.size() > (size_t)kMaxHiddenLayers)
+        CV_Error(Error::StsOutOfRange, cv::format("zsl: params.hiddenSizes has %zu layers, at most %d (bounds::kMaxHiddenLayers)",
+                                                  p.hiddenSizes.size(), kMaxHiddenLayers));
     for (int h : p.hiddenSizes)
-        if (h < 1 || h > 65536) // the bound keeps a hostile model file from requesting huge layers
-            CV_Error(Error::StsOutOfRange, cv::format("zsl: hidden layer width %d must be in [1, 65536]", h));
+        if (h < 1 || h > kMaxHiddenSize) // the bound keeps a hostile model file from requesting huge layers
+            CV_Error(Error::StsOutOfRange, cv::format("zsl: params.hiddenSizes: hidden layer width %d must be in [1, %d] "
+                                                      "(bounds::kMaxHiddenSize)", h, kMaxHiddenSize));
 }
 
 /** Everything predict() reads, published as one immutable snapshot: a call takes the current snapshot
@@ -439,6 +459,9 @@ public:
             CV_Error(Error::StsParseError, "zsl model: calibration is not finite");
         ClassPrototypes seen, unseen;
         node["seen_names"] >> seen.names;
+        if (seen.names.size() > (size_t)bounds::kMaxClasses || node["unseen_names"].size() > (size_t)bounds::kMaxClasses)
+            CV_Error(Error::StsOutOfRange, cv::format("zsl model: seen_names / unseen_names: more than %d classes (bounds::kMaxClasses)",
+                                                      bounds::kMaxClasses));
         seen.vectors = readMatNode(node["seen_vectors"], "zsl model: seen_vectors");
         node["unseen_names"] >> unseen.names;
         if (!unseen.names.empty())
@@ -448,6 +471,9 @@ public:
             unseen.validate();
         std::shared_ptr<CompatibilityModel> model = createCompatibilityModel(params);
         model->read(node["model"]);
+        if (model->prototypeDim() > bounds::kMaxDims || model->featureDim() > bounds::kMaxDims)
+            CV_Error(Error::StsOutOfRange, cv::format("zsl model: model dimensions %d (prototypes) / %d (features) above %d "
+                                                      "(bounds::kMaxDims)", model->prototypeDim(), model->featureDim(), bounds::kMaxDims));
         if (model->prototypeDim() != seen.dims() || (!unseen.names.empty() && unseen.dims() != seen.dims()))
             CV_Error(Error::StsParseError, "zsl model: prototype dimension does not match the stored model");
 
@@ -599,6 +625,13 @@ private:
         enc["scale"] >> pp.scale;
         enc["mean"] >> pp.mean;
         enc["std"] >> pp.std;
+        // Every field from the file is bounded before use (VisualEncoder::create checks the preprocessing).
+        if (batch < 1 || batch > bounds::kMaxBatchSize)
+            CV_Error(Error::StsOutOfRange, cv::format("zsl model: encoder.batchSize = %d must be in [1, %d] (bounds::kMaxBatchSize)",
+                                                      batch, bounds::kMaxBatchSize));
+        if ((normalize != 0 && normalize != 1) || (swapRB != 0 && swapRB != 1))
+            CV_Error(Error::StsOutOfRange, cv::format("zsl model: encoder.normalize = %d and encoder.swapRB = %d must be 0 or 1",
+                                                      normalize, swapRB));
         Ptr<VisualEncoder> encoder = VisualEncoder::create(modelPath, configPath, pp, layer, options.backendId, options.targetId);
         encoder->setBatchSize(batch);
         encoder->setNormalize(normalize != 0);
@@ -783,11 +816,17 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename, const S
         if (e.err.find(filename) != std::string::npos)
             throw;
         CV_Error(e.code == Error::StsObjectNotFound ? Error::StsObjectNotFound : Error::StsParseError,
-                 cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(), e.err.c_str()));
+                 cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(),
+                            detail::escapeForMessage(e.err, 2000).c_str()));
+    }
+    catch (const std::bad_alloc&)
+    {
+        CV_Error(Error::StsNoMem, cv::format("zsl load: '%s': out of memory (std::bad_alloc)", filename.c_str()));
     }
     catch (const std::exception& e)
     {
-        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(), e.what()));
+        CV_Error(Error::StsParseError, cv::format("zsl load: '%s' is not a valid model: %s", filename.c_str(),
+                                                  detail::escapeForMessage(e.what(), 2000).c_str()));
     }
     return zsl;
 }

@@ -25,5 +25,6 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/gallery_index.hpp"
 #include "opencv2/zsl/open_vocabulary.hpp"
 #include "opencv2/zsl/atomic_file.hpp"
+#include "opencv2/zsl/input_limits.hpp"
 
 #endif

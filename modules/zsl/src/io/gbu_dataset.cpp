@@ -1,5 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
+#include "io/input_file.hpp"
 #include "opencv2/zsl/gbu_dataset.hpp"
 #include "opencv2/zsl/mat_file.hpp"
 
@@ -57,6 +58,7 @@ std::vector<int> GbuSplits::selectionVal() const { return restrictedTo(val, trai
 
 GbuSplits GbuSplits::read(const String& filename, const String& variable)
 {
+    return detail::publicBoundary("GbuSplits::read", [&]() -> GbuSplits {
     GbuSplits s;
     s.prototypes = readPrototypesGBU(filename, variable);
     const MatFile mat(filename);
@@ -73,6 +75,7 @@ GbuSplits GbuSplits::read(const String& filename, const String& variable)
         *targets[k] = readIndices(mat, filename, kLocNames[k]);
     }
     return s;
+    });
 }
 
 void GbuSplits::write(const String& filename, const String& variable) const
@@ -96,6 +99,7 @@ void GbuSplits::write(const String& filename, const String& variable) const
 
 GbuDataset GbuDataset::load(const String& featuresFile, const String& splitsFile, const String& variable)
 {
+    return detail::publicBoundary("GbuDataset::load", [&]() -> GbuDataset {
     GbuDataset ds;
     ds.splits = GbuSplits::read(splitsFile, variable);
     const MatFile mat(featuresFile);
@@ -137,6 +141,7 @@ GbuDataset GbuDataset::load(const String& featuresFile, const String& splitsFile
                 CV_Error(Error::StsOutOfRange, cv::format("GbuDataset: %s of '%s' refers to image %d but '%s' has %d",
                                                           kLocNames[k], splitsFile.c_str(), i + 1, featuresFile.c_str(), n));
     return ds;
+    });
 }
 
 void GbuDataset::select(const std::vector<int>& rows, OutputArray X_, OutputArray y_) const

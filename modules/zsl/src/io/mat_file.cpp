@@ -3,6 +3,7 @@
 #include "precomp.hpp"
 #include "opencv2/zsl/mat_file.hpp"
 #include "opencv2/zsl/atomic_file.hpp"
+#include "io/input_file.hpp"
 
 #include <cstring>
 #include <ctime>
@@ -698,17 +699,12 @@ MatFile::~MatFile() {}
 
 void MatFile::read(const String& filename)
 {
-    std::ifstream f(filename, std::ios::binary | std::ios::ate);
-    if (!f)
-        CV_Error(Error::StsObjectNotFound, cv::format("MatFile: cannot open '%s'", filename.c_str()));
-    const std::streamoff size = f.tellg();
-    if (size < 0)
-        CV_Error(Error::StsError, cv::format("MatFile: cannot determine the size of '%s'", filename.c_str()));
-    std::vector<uchar> bytes((size_t)size);
-    f.seekg(0);
-    if (size > 0 && !f.read((char*)bytes.data(), size))
-        CV_Error(Error::StsError, cv::format("MatFile: cannot read '%s'", filename.c_str()));
-    decode(bytes, filename);
+    detail::publicBoundary(cv::format("MatFile('%s')", filename.c_str()).c_str(), [&]() {
+        detail::InputFile f(filename, "MatFile", INPUT_LIMIT_DATA_BYTES); // regular files only, size capped
+        std::vector<uchar> bytes((size_t)f.size());
+        bytes.resize(f.read(bytes.data(), bytes.size()));
+        decode(bytes, filename);
+    });
 }
 
 void MatFile::decode(const std::vector<uchar>& bytes, const String& sourceName)

@@ -3,6 +3,7 @@
 #include "precomp.hpp"
 #include "opencv2/zsl/mat_file.hpp"
 #include "opencv2/zsl/atomic_file.hpp"
+#include "io/input_file.hpp"
 
 #include <boost/json.hpp>
 #include <charconv>
@@ -17,14 +18,7 @@ namespace {
 
 std::string readWholeFile(const String& filename, const char* caller)
 {
-    std::ifstream f(filename, std::ios::binary);
-    if (!f)
-        CV_Error(Error::StsObjectNotFound, cv::format("%s: cannot open '%s'", caller, filename.c_str()));
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    if (f.bad())
-        CV_Error(Error::StsError, cv::format("%s: error reading '%s'", caller, filename.c_str()));
-    std::string s = ss.str();
+    std::string s = detail::readTextCapped(filename, caller, INPUT_LIMIT_TEXT_BYTES, false);
     if (s.compare(0, 3, "\xEF\xBB\xBF") == 0) // UTF-8 byte order mark, as some editors write
         s.erase(0, 3);
     return s;
@@ -158,6 +152,7 @@ std::string floatText(float x)
 
 ClassPrototypes readPrototypesText(const String& matrixFile, const String& namesFile)
 {
+    return detail::publicBoundary(cv::format("readPrototypesText('%s')", matrixFile.c_str()).c_str(), [&]() {
     const char* caller = "readPrototypesText";
     const std::vector<std::string> lines = splitLines(readWholeFile(matrixFile, caller));
     const bool namesInMatrix = namesFile.empty();
@@ -233,6 +228,7 @@ ClassPrototypes readPrototypesText(const String& matrixFile, const String& names
                                                   (namesInMatrix ? matrixFile : namesFile).c_str(), nameLines[i]));
     Mat m((int)rowLines.size(), cols, CV_64F, values.data());
     return ClassPrototypes(names, m);
+    });
 }
 
 //--------------------------------------------------------------------------------------------------
@@ -249,6 +245,7 @@ namespace {
 
 ClassPrototypes readPrototypesJSON(const String& filename)
 {
+    return detail::publicBoundary(cv::format("readPrototypesJSON('%s')", filename.c_str()).c_str(), [&]() -> ClassPrototypes {
     const std::string text = readWholeFile(filename, "readPrototypesJSON");
     boost::json::stream_parser parser;
     boost::system::error_code ec;
@@ -313,6 +310,7 @@ ClassPrototypes readPrototypesJSON(const String& filename)
     {
         jsonError(filename, e.err);
     }
+    });
 }
 
 void writePrototypesJSON(const String& filename, const ClassPrototypes& prototypes)
@@ -337,6 +335,7 @@ void writePrototypesJSON(const String& filename, const ClassPrototypes& prototyp
 
 ClassPrototypes readPrototypesGBU(const String& filename, const String& variable)
 {
+    return detail::publicBoundary(cv::format("readPrototypesGBU('%s')", filename.c_str()).c_str(), [&]() -> ClassPrototypes {
     MatFile mat(filename);
     if (!mat.has(variable))
     {
@@ -370,6 +369,7 @@ ClassPrototypes readPrototypesGBU(const String& filename, const String& variable
         CV_Error(e.code, cv::format("readPrototypesGBU: '%s', variable '%s': %s", filename.c_str(), variable.c_str(),
                                     e.err.c_str()));
     }
+    });
 }
 
 }} // namespace cv::zsl

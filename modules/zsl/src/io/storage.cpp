@@ -1,9 +1,8 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "io/storage.hpp"
+#include "io/input_file.hpp"
 #include "eigen_bridge.hpp"
-#include <zlib.h>
-#include <memory>
 
 namespace cv {
 namespace zsl {
@@ -31,39 +30,9 @@ Mat readMatNode(const FileNode& node, const String& what)
     return f;
 }
 
-namespace {
-
-// Whole file (gunzipped when it is gzip data: gzread passes plain files through) into memory.
-std::string readWholeFile(const String& filename, const char* who)
-{
-    gzFile f = gzopen(filename.c_str(), "rb");
-    if (!f)
-        CV_Error(Error::StsError, cv::format("%s: cannot open '%s'", who, filename.c_str()));
-    std::unique_ptr<gzFile_s, int (*)(gzFile)> guard(f, &gzclose);
-    std::string text;
-    const size_t chunk = (size_t)1 << 20;
-    const size_t limit = (size_t)4 << 30; // no model comes close; a gzip bomb stops here
-    for (;;)
-    {
-        const size_t old = text.size();
-        text.resize(old + chunk);
-        const int n = gzread(f, &text[old], (unsigned)chunk);
-        if (n < 0)
-            CV_Error(Error::StsParseError, cv::format("%s: '%s' is corrupt (%s)", who, filename.c_str(), gzerror(f, nullptr)));
-        text.resize(old + (size_t)n);
-        if (n == 0)
-            break;
-        if (text.size() > limit)
-            CV_Error(Error::StsOutOfRange, cv::format("%s: '%s' holds more than 4 GB of text", who, filename.c_str()));
-    }
-    return text;
-}
-
-} // namespace
-
 void openForReading(FileStorage& fs, const String& filename, const char* who)
 {
-    const std::string text = readWholeFile(filename, who);
+    const std::string text = readTextCapped(filename, who, INPUT_LIMIT_MODEL_BYTES, true);
     if (text.empty())
         CV_Error(Error::StsParseError, cv::format("%s: '%s' is empty", who, filename.c_str()));
     if (text.compare(0, 5, "%YAML") == 0)
@@ -86,7 +55,17 @@ void openForReading(FileStorage& fs, const String& filename, const char* who)
             at = end + 1;
         }
     }
-    if (!fs.open(text, FileStorage::READ | FileStorage::MEMORY))
+    bool opened = false;
+    try
+    {
+        opened = fs.open(text, FileStorage::READ | FileStorage::MEMORY);
+    }
+    catch (const cv::Exception& e)
+    {
+        // OpenCV's parser message keeps its line and reason; echoed file content is escaped and truncated.
+        CV_Error(Error::StsParseError, cv::format("%s: '%s': %s", who, filename.c_str(), escapeForMessage(e.err, 2000).c_str()));
+    }
+    if (!opened)
         CV_Error(Error::StsParseError, cv::format("%s: '%s' is not a FileStorage file (YAML, XML or JSON)", who, filename.c_str()));
 }
 

@@ -3,6 +3,7 @@
 #include "opencv2/zsl/gallery_index.hpp"
 #include "search/cosine_search.hpp"
 #include "eigen_bridge.hpp"
+#include "io/input_file.hpp"
 
 #include <opencv2/opencv_modules.hpp>
 #ifdef HAVE_OPENCV_FLANN
@@ -278,13 +279,10 @@ public:
 
     void loadFrom(const String& filename)
     {
-        FILE* f = std::fopen(filename.c_str(), "rb");
-        if (!f)
-            CV_Error(Error::StsError, cv::format("GalleryIndex::load: cannot open '%s'", filename.c_str()));
+        detail::InputFile in(filename, "GalleryIndex::load", INPUT_LIMIT_DATA_BYTES); // regular files only, size capped
+        const uint64_t fileSize = in.size();
+        FILE* f = in.releaseToFILE();
         std::unique_ptr<FILE, int (*)(FILE*)> guard(f, &std::fclose);
-        std::fseek(f, 0, SEEK_END);
-        const uint64_t fileSize = (uint64_t)std::ftell(f);
-        std::fseek(f, 0, SEEK_SET);
         auto bad = [&](const std::string& what) {
             CV_Error(Error::StsParseError, cv::format("GalleryIndex::load: '%s': %s", filename.c_str(), what.c_str()));
         };
@@ -441,9 +439,11 @@ Ptr<GalleryIndex> GalleryIndex::createFromImages(const Ptr<VisualEncoder>& encod
 
 Ptr<GalleryIndex> GalleryIndex::load(const String& filename)
 {
-    Ptr<GalleryIndexImpl> g = makePtr<GalleryIndexImpl>();
-    g->loadFrom(filename);
-    return g;
+    return detail::publicBoundary(cv::format("GalleryIndex::load('%s')", filename.c_str()).c_str(), [&]() -> Ptr<GalleryIndex> {
+        Ptr<GalleryIndexImpl> g = makePtr<GalleryIndexImpl>();
+        g->loadFrom(filename);
+        return g;
+    });
 }
 
 double recallAtK(InputArray approximate, InputArray exact)

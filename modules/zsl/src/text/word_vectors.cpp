@@ -4,6 +4,7 @@
 #include "opencv2/zsl/atomic_file.hpp"
 #include "search/cosine_search.hpp"
 #include "eigen_bridge.hpp"
+#include "io/input_file.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -45,16 +46,9 @@ class FileReader
 public:
     FileReader(const String& path, size_t blockSize) : path_(path), block_(blockSize)
     {
-        f_ = std::fopen(path.c_str(), "rb");
-        if (!f_)
-            CV_Error(Error::StsError, cv::format("WordVectors::load: cannot open '%s'", path.c_str()));
-        const long size = std::fseek(f_, 0, SEEK_END) == 0 ? std::ftell(f_) : -1L;
-        if (size < 0 || std::fseek(f_, 0, SEEK_SET) != 0)
-        {
-            std::fclose(f_);
-            f_ = nullptr;
-            CV_Error(Error::StsError, cv::format("WordVectors::load: '%s' is not a seekable regular file", path.c_str()));
-        }
+        detail::InputFile in(path, "WordVectors::load", INPUT_LIMIT_DATA_BYTES); // regular files only, size capped
+        const unsigned long long size = in.size();
+        f_ = in.releaseToFILE();
         size_ = (unsigned long long)size;
         // Small files need no 16 MB buffer (one more byte lets the first read reach end of file).
         block_ = (size_t)std::min<unsigned long long>(block_, size_ + 1);
@@ -587,13 +581,11 @@ int detectFormat(const String& path)
     const size_t dot = path.rfind('.');
     if (dot != String::npos && path.substr(dot) == ".bin")
         return WORDVEC_WORD2VEC_BINARY;
-    std::ifstream f(path, std::ios::binary);
-    if (!f)
-        CV_Error(Error::StsError, cv::format("WordVectors::load: cannot open '%s'", path.c_str()));
-    std::string line;
-    char c;
-    while (line.size() < 256 && f.get(c) && c != '\n')
-        line += c;
+    detail::InputFile f(path, "WordVectors::load", INPUT_LIMIT_DATA_BYTES);
+    char head[256];
+    const size_t n = f.read(head, sizeof(head));
+    std::string line(head, n);
+    line = line.substr(0, line.find('\n'));
     long long a, b;
     return parseHeader(line, a, b) ? WORDVEC_TEXT : WORDVEC_GLOVE;
 }
@@ -622,6 +614,7 @@ std::vector<String> WordVectors::splitLabel(const String& label)
 
 Ptr<WordVectors> WordVectors::load(const String& filename, const WordVectorsLoadOptions& options)
 {
+    return detail::publicBoundary(cv::format("WordVectors::load('%s')", filename.c_str()).c_str(), [&]() -> Ptr<WordVectors> {
     if (options.maxWords < 0)
         CV_Error(Error::StsBadArg, cv::format("WordVectors::load: maxWords must be >= 0, got %d", options.maxWords));
     int format = options.format;
@@ -653,6 +646,7 @@ Ptr<WordVectors> WordVectors::load(const String& filename, const WordVectorsLoad
     wv->filter_.reset();
     CV_LOG_INFO(NULL, "WordVectors: loaded " << wv->size() << " x " << wv->dims() << " from " << filename);
     return wv;
+    });
 }
 
 Ptr<WordVectors> WordVectors::create(const std::vector<String>& words, InputArray vectors, bool caseFold)
