@@ -103,6 +103,18 @@ int main(int argc, char** argv)
         return 0;
     }
     const String fashionDir = parser.get<String>("fashion");
+    if (parser.has("markdown")) // checked before the run, written atomically after it
+    {
+        try
+        {
+            zsl_samples::checkOutput("--markdown", parser.get<String>("markdown"), {".md", ".markdown", ".txt"}, {});
+        }
+        catch (const cv::Exception& e)
+        {
+            std::cerr << "zsl_evaluate: " << e.err << std::endl;
+            return 2;
+        }
+    }
     const int trainPerClass = (int)cli.integer("train-per-class", 0, 2000000000), valPerClass = (int)cli.integer("val-per-class", 0, 2000000000);
     const int testPerClass = (int)cli.integer("test-per-class", 0, 2000000000);
     if (!parser.check())

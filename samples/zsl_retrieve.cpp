@@ -53,6 +53,7 @@ static void readFeatures(const String& file, Mat& features, std::vector<String>&
     fs["features"] >> features;
     if (features.empty())
         CV_Error(Error::StsError, file + ": no 'features' matrix");
+    zsl_samples::requireFinite(features, file + ": features");
     if (!fs["ids"].empty())
         fs["ids"] >> ids;
 }

@@ -74,6 +74,14 @@ int main(int argc, char** argv)
         }
         if (protoPath.empty())
             CV_Error(Error::StsBadArg, "--prototypes is required");
+        // The output is checked before the (possibly long) training, and again when writing.
+        const String out = parser.get<String>("out");
+        std::vector<String> inputs = {protoPath};
+        for (const char* k : {"features", "backbone", "config"})
+            if (parser.has(k))
+                inputs.push_back(parser.get<String>(k));
+        const std::vector<std::string> modelExtensions = {".yml", ".yml.gz", ".yaml", ".yaml.gz", ".xml", ".xml.gz", ".json", ".json.gz"};
+        zsl_samples::checkOutput("--out", out, modelExtensions, inputs);
         ClassPrototypes all = readAnyPrototypes(protoPath);
         std::cout << "Prototypes: " << all.size() << " classes x " << all.dims() << " dimensions from " << protoPath << "\n";
 
@@ -235,12 +243,7 @@ int main(int argc, char** argv)
         if (!unseen.empty())
             zsl->setUnseenClasses(all.subset(unseen));
         zsl->setCalibration(calibration);
-        const String out = parser.get<String>("out");
-        std::vector<String> inputs = {protoPath};
-        for (const char* k : {"features", "backbone", "config"})
-            if (parser.has(k))
-                inputs.push_back(parser.get<String>(k));
-        zsl_samples::checkOutput("--out", out, {".yml", ".yml.gz", ".yaml", ".yaml.gz", ".xml", ".xml.gz", ".json", ".json.gz"}, inputs);
+        zsl_samples::checkOutput("--out", out, modelExtensions, inputs);
         zsl->save(out);
         std::cout << "Saved " << out << (encoder ? " (with its backbone " + encoder->getModelPath() + ")" : String()) << "\n";
     }
