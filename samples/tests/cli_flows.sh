@@ -9,7 +9,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT; cd "$T"
 M=$S/data/fashion_mnist/backbone_split1.onnx; A=$S/data/fashion_mnist/attributes.csv
 fail() { echo "FAIL: $*"; exit 1; }
 json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' || fail "stdout is not JSON"; }
-python3 $S/samples/tests/fashion_pngs.py $FM img 3 "T-shirt_top,Trouser,Coat,Sneaker,Bag,Ankle boot,Shirt" || fail "pngs"
+python3 $S/samples/tests/fashion_pngs.py $FM img 10 "T-shirt_top,Trouser,Coat,Sneaker,Bag,Ankle boot,Shirt" || fail "pngs"
 python3 $S/samples/tests/fashion_pngs.py $FM new 1 "Pullover,Dress,Sandal" || fail "pngs"
 mkdir new_photos; cp new/*/*.png new_photos/
 # Features of the seen-class images with their class names (tutorial §2: --features file).
@@ -31,7 +31,14 @@ train_features)   # doc/tutorial.md §2: zsl_train --features=... ; zsl_classify
   json_ok < out.json
   python3 -c 'import json; d=json.load(open("out.json")); assert len(d)==3, d' || fail "3 results" ;;
 train_images)     # tutorial §2 step 3/4 with the shipped backbone
-  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --method=ESZSL --out=my_classifier.yml.gz || fail "train images"
+  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --method=ESZSL --select --out=my_classifier.yml.gz || fail "train images --select"
+  # §2 step 3: features of a folder (zsl_extract on new_photos/), classified by the image model too
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=new.yml.gz new_photos/ 2>/dev/null || fail "extract folder"
+  $B/zsl_classify --model=my_classifier.yml.gz --json new.yml.gz > fj.json || fail "classify feature file"; json_ok < fj.json
+  # §3: --prototypes=more_classes.csv replaces the unseen classes (same attribute columns)
+  { head -1 $A; grep -E "^(Dress|Sandal)," $A; } > more_classes.csv
+  out=$($B/zsl_classify --model=my_classifier.yml.gz --prototypes=more_classes.csv --json new_photos/) || fail "--prototypes"
+  echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); s=json.dumps(d); assert "Pullover" not in s and "Dress" in s, s' || fail "unseen classes not replaced" 
   $B/zsl_classify --model=my_classifier.yml.gz --attributes=$A --out-dir=annotated new_photos/ || fail "classify out-dir"
   [ $(ls annotated | wc -l) = 3 ] || fail "3 annotated images"
   $B/zsl_classify --model=my_classifier.yml.gz --json new_photos/ > labels.json || fail "classify json"; json_ok < labels.json
