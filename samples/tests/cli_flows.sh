@@ -95,6 +95,18 @@ demo)             # README / tutorial §1: zsl_demo writes its montage (and neve
   python3 -c 'import sys; d=open("zsl_demo.png","rb").read(8); sys.exit(d!=b"\x89PNG\r\n\x1a\n")' || fail "zsl_demo.png is no PNG"
   grep -q "Wrote zsl_demo.png" demo.log || fail "no montage reported"
   ls -a | grep -q "^\.zsl" && fail "temporary file left"; true ;;
+gbu_benchmark)    # doc/tutorial.md §5 as written, on a small GBU folder of real Fashion-MNIST features
+  python3 $S/samples/tests/fashion_pngs.py $FM un 10 "Pullover,Dress,Sandal" || fail "pngs"
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=gbu.yml.gz img/*/*.png un/*/*.png 2>/dev/null || fail "extract"
+  mkdir -p xlsa17/data/AWA2; $B/zsl_test_make_gbu gbu.yml.gz $A xlsa17/data/AWA2 || fail "make GBU folder"
+  $B/zsl_benchmark --gbu=xlsa17/data/AWA2 > all.log 2>&1 || { tail -5 all.log; fail "benchmark every method"; }
+  $B/zsl_benchmark --gbu=xlsa17/data/AWA2 --methods=ESZSL,SAE --json=awa2.json > two.log 2>&1 || { tail -5 two.log; fail "benchmark --json"; }
+  json_ok < awa2.json
+  grep -q "^| ESZSL |" all.log && grep -q "^| SAE |" all.log || fail "no results table: $(tail -3 all.log)"
+  python3 -c '
+import json; r = {m["method"]: m for m in json.load(open("awa2.json"))["results"]}
+assert sorted(r) == ["ESZSL", "SAE"], r
+assert r["SAE"]["zsl"] > 0.5, r   # 3 unseen classes: chance 0.333' || fail "awa2.json: not ESZSL and SAE above chance" ;;
 *) fail "unknown flow $FLOW" ;;
 esac
 echo PASS
