@@ -107,6 +107,15 @@ gbu_benchmark)    # doc/tutorial.md §5 as written, on a small GBU folder of rea
 import json; r = {m["method"]: m for m in json.load(open("awa2.json"))["results"]}
 assert sorted(r) == ["ESZSL", "SAE"], r
 assert r["SAE"]["zsl"] > 0.5, r   # 3 unseen classes: chance 0.333' || fail "awa2.json: not ESZSL and SAE above chance" ;;
+retrieve)         # zsl_retrieve on features (no encoder): word-words, image-images from a zsl_extract file, saved index
+  $B/zsl_retrieve --mode=word-words --vectors=$S/data/wordvec/dict_fasttext_100d_subset.vec --query=zebra,sneaker --k=3 --json > ww.json || fail "word-words"
+  python3 -c 'import json; d=json.load(open("ww.json")); assert [r["hits"][0]["name"] for r in d["results"]] == ["zebra", "sneaker"], d' || fail "word-words hits"
+  features; q=$(python3 -c 'import json; print(json.load(open("f.json"))["images"][25])')
+  $B/zsl_retrieve --mode=image-images --gallery=f.json --query-features=f.json --query-row=25 --k=3 --save-index=g.zslidx --json > ii.json || fail "image-images"
+  python3 -c 'import json,sys; d=json.load(open("ii.json")); assert d["results"][0]["hits"][0]["name"] == sys.argv[1], d' "$q" || fail "query is not its own nearest image"
+  $B/zsl_retrieve --mode=image-images --index=g.zslidx --query-features=f.json --query-row=25 --k=1 | grep -qF "$q" || fail "saved index"
+  cp f.json keep.json; out=$($B/zsl_retrieve --mode=image-images --gallery=f.json --query-features=f.json --save-index=./f.json --json) && fail "index over its input"
+  echo "$out" | json_ok; cmp f.json keep.json || fail "input changed" ;;
 *) fail "unknown flow $FLOW" ;;
 esac
 echo PASS
