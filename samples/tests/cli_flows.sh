@@ -116,6 +116,16 @@ retrieve)         # zsl_retrieve on features (no encoder): word-words, image-ima
   $B/zsl_retrieve --mode=image-images --index=g.zslidx --query-features=f.json --query-row=25 --k=1 | grep -qF "$q" || fail "saved index"
   cp f.json keep.json; out=$($B/zsl_retrieve --mode=image-images --gallery=f.json --query-features=f.json --save-index=./f.json --json) && fail "index over its input"
   echo "$out" | json_ok; cmp f.json keep.json || fail "input changed" ;;
+extract_preset)   # zsl_extract --preset=fashion-mnist (and its explicit form) computes the features the samples use:
+                  # classifying the extracted features equals classifying the images (28x28 padded to 32, not resized)
+  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --out=m.yml.gz >/dev/null 2>&1 || fail "train"
+  $B/zsl_classify --model=m.yml.gz --json new_photos/ > from_images.json || fail "classify images"
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=p.yml.gz new_photos/ 2>/dev/null || fail "extract preset"
+  $B/zsl_extract --model=$M --size=32x32 --mean=0.2860 --std=0.3530 --pad=32 --output=e.yml.gz new_photos/ 2>/dev/null || fail "extract explicit"
+  for f in p e; do
+    $B/zsl_classify --model=m.yml.gz --json $f.yml.gz > from_$f.json || fail "classify $f features"
+    cmp from_images.json from_$f.json || fail "--preset/explicit ($f) features differ from the images' own: $(diff from_images.json from_$f.json | head -4)"
+  done ;;
 *) fail "unknown flow $FLOW" ;;
 esac
 echo PASS
