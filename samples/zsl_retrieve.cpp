@@ -54,6 +54,7 @@ static void readFeatures(const String& file, Mat& features, std::vector<String>&
     fs["features"] >> features;
     if (features.empty())
         CV_Error(Error::StsError, file + ": no 'features' matrix");
+    zsl_samples::requireFinite(features, file + ": features"); // names the row of the file, not of a selection
     if (!fs["ids"].empty())
         fs["ids"] >> ids;
     else if (!fs["images"].empty())

@@ -115,7 +115,14 @@ retrieve)         # zsl_retrieve on features (no encoder): word-words, image-ima
   python3 -c 'import json,sys; d=json.load(open("ii.json")); assert d["results"][0]["hits"][0]["name"] == sys.argv[1], d' "$q" || fail "query is not its own nearest image"
   $B/zsl_retrieve --mode=image-images --index=g.zslidx --query-features=f.json --query-row=25 --k=1 | grep -qF "$q" || fail "saved index"
   cp f.json keep.json; out=$($B/zsl_retrieve --mode=image-images --gallery=f.json --query-features=f.json --save-index=./f.json --json) && fail "index over its input"
-  echo "$out" | json_ok; cmp f.json keep.json || fail "input changed" ;;
+  echo "$out" | json_ok; cmp f.json keep.json || fail "input changed"
+  python3 -c '
+import json; d=json.load(open("f.json")); f=d["features"]; v=[repr(float(x)) for x in f["data"]]; v[4*f["cols"]+2]=".nan"
+open("nan.yml","w").write("%%YAML:1.0\n---\nfeatures: !!opencv-matrix\n   rows: %d\n   cols: %d\n   dt: f\n   data: [ %s ]\n" % (f["rows"], f["cols"], ", ".join(v)))' || fail "nan.yml"
+  for opt in "--gallery=nan.yml --query-features=f.json" "--gallery=f.json --query-features=nan.yml --query-row=4"; do
+    out=$($B/zsl_retrieve --mode=image-images $opt --json 2>/dev/null) && fail "NaN accepted: $opt"
+    echo "$out" | json_ok; echo "$out" | grep -q "row 4" || fail "row number missing ($opt): $out"
+  done ;;
 extract_preset)   # zsl_extract --preset=fashion-mnist (and its explicit form) computes the features the samples use:
                   # classifying the extracted features equals classifying the images (28x28 padded to 32, not resized)
   $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --out=m.yml.gz >/dev/null 2>&1 || fail "train"
