@@ -43,9 +43,15 @@ train_images)     # tutorial §2 step 3/4 with the shipped backbone
   [ $(ls annotated | wc -l) = 3 ] || fail "3 annotated images"
   $B/zsl_classify --model=my_classifier.yml.gz --json new_photos/ > labels.json || fail "classify json"; json_ok < labels.json
   $B/zsl_classify --model=my_classifier.yml.gz --gzsl new/Dress/*.png || fail "gzsl"
-  # --backbone overrides the stored path (model moved without its backbone)
-  mkdir moved; cp my_classifier.yml.gz moved/
-  $B/zsl_classify --model=moved/my_classifier.yml.gz --backbone=$M new/Dress/*.png || fail "--backbone" ;;
+  # --backbone overrides the stored path: a model whose backbone is gone still classifies feature files
+  # (loaded without encoder), and images with --backbone=
+  cp $M bb.onnx; $B/zsl_train --backbone=bb.onnx --preset=fashion --prototypes=$A --images=img --out=moved.yml.gz >/dev/null 2>&1 || fail "train bb"
+  rm bb.onnx
+  $B/zsl_classify --model=moved.yml.gz --json new.yml.gz > m1.json || fail "feature file without the backbone"; json_ok < m1.json
+  out=$($B/zsl_classify --model=moved.yml.gz --json new/Dress/*.png 2>/dev/null) && fail "images classified without a backbone"
+  echo "$out" | json_ok
+  $B/zsl_classify --model=moved.yml.gz --backbone=$M --json new_photos/ > m2.json || fail "--backbone"
+  python3 -c 'import json; a=json.load(open("m1.json")); b=json.load(open("m2.json")); assert [x["labels"] for x in a]==[x["labels"] for x in b], (a,b)' || fail "--backbone results differ from the feature file" ;;
 extract_keeps_input)  # output forgotten: input byte-identical, non-zero exit
   cp new/Dress/*.png photo.png; cp photo.png ref.png; ln -s photo.png link.yml
   $B/zsl_extract --model=$M photo.png ref.png && fail "accepted a missing --output"
