@@ -139,6 +139,15 @@ extract_preset)   # zsl_extract --preset=fashion-mnist (and its explicit form) c
     $B/zsl_classify --model=m.yml.gz --json $f.yml.gz > from_$f.json || fail "classify $f features"
     cmp from_images.json from_$f.json || fail "--preset/explicit ($f) features differ from the images' own: $(diff from_images.json from_$f.json | head -4)"
   done ;;
+train_torchvision)  # doc/tutorial.md §2 step 3 as written (--preset=torchvision --select), the build's ResNet18 standing in
+                    # for resnet18_imagenet.onnx (its export needs the network), then the feature flow with the default preset
+  R=$B/models/resnet18.onnx; [ -f $R ] || { echo "SKIP: no $R (ninja -C $B zsl_models)"; exit 77; }
+  cp $A classes.csv; ln -s img photos; ln -s $R resnet18_imagenet.onnx; ln -s $R backbone.onnx
+  $B/zsl_train --backbone=resnet18_imagenet.onnx --preset=torchvision \
+      --prototypes=classes.csv --images=photos --method=ESZSL --select --out=my_classifier.yml.gz > t.log 2>&1 || { tail -3 t.log; fail "train torchvision"; }
+  $B/zsl_extract --model=backbone.onnx --output=new.yml.gz new_photos/ 2>/dev/null || fail "extract"
+  $B/zsl_classify --model=my_classifier.yml.gz --json new.yml.gz > out.json || fail "classify features"; json_ok < out.json
+  python3 -c 'import json; assert len(json.load(open("out.json"))) == 3' || fail "3 results" ;;
 *) fail "unknown flow $FLOW" ;;
 esac
 echo PASS
