@@ -27,7 +27,7 @@ static const char* keys =
     "{size           |             | network input WxH (overrides the preset), e.g. 32x32 }"
     "{mean           |             | per-channel mean after scaling, e.g. 0.286 or 0.485,0.456,0.406 (overrides the preset) }"
     "{std            |             | per-channel std, same form as --mean (overrides the preset) }"
-    "{pad            | 0           | pad images smaller than NxN to NxN with black borders (fashion-mnist: 32) }"
+    "{pad            |             | pad images smaller than NxN to NxN with black borders; 0: none (default 0; fashion-mnist: 32) }"
     "{layer l        |             | feature layer name (default: the last global pooling layer) }"
     "{batch b        | 16          | images per forward pass }"
     "{normalize      | false       | L2-normalise each feature row }"
@@ -117,7 +117,9 @@ int main(int argc, char** argv)
     const String preset = cli.str("preset"), layer = cli.str("layer");
     const String output = cli.str("output");
     const int batch = (int)cli.integer("batch", 1, 65536), threads = (int)cli.integer("threads", -1, 1024);
-    const int padSize = (int)cli.integer("pad", 0, 16384);
+    // An empty default: CommandLineParser::has() is true for any option with a non-empty default, so a
+    // default of 0 would hide that --pad was not given and --preset=fashion-mnist would resize 28->32.
+    const int padSize = cli.has("pad") ? (int)cli.integer("pad", 0, 16384) : 0;
     const bool normalize = cli.flag("normalize");
     const String backendName = cli.str("backend"), targetName = cli.str("target");
     try

@@ -44,7 +44,8 @@ static String jsonString(const String& s)
     return o + "\"";
 }
 
-// Features of a FileStorage file: "features" (N x D) and optional "ids" (sequence of strings).
+// Features of a FileStorage file: "features" (N x D) and optional "ids" (sequence of strings; else the
+// "images" of a zsl_extract output).
 static void readFeatures(const String& file, Mat& features, std::vector<String>& ids)
 {
     FileStorage fs(file, FileStorage::READ);
@@ -53,9 +54,13 @@ static void readFeatures(const String& file, Mat& features, std::vector<String>&
     fs["features"] >> features;
     if (features.empty())
         CV_Error(Error::StsError, file + ": no 'features' matrix");
-    zsl_samples::requireFinite(features, file + ": features");
+    zsl_samples::requireFinite(features, file + ": features"); // names the row of the file, not of a selection
     if (!fs["ids"].empty())
         fs["ids"] >> ids;
+    else if (!fs["images"].empty())
+        fs["images"] >> ids; // zsl_extract output: the image paths name the rows
+    if (!ids.empty() && (int)ids.size() != features.rows)
+        CV_Error(Error::StsBadArg, format("%s: %zu ids for %d feature rows", file.c_str(), ids.size(), features.rows));
 }
 
 int main(int argc, char** argv)
@@ -68,7 +73,7 @@ int main(int argc, char** argv)
         "{model         |             | trained ZeroShotClassifier (.yml/.xml) whose semantic space is the word vectors}"
         "{encoder       |             | ONNX/Caffe backbone for images (VisualEncoder); else use feature files}"
         "{backbone      |             | backbone to use instead of the one stored in --model (without it, and without --encoder, the model is loaded without encoder)}"
-        "{gallery       |             | gallery features (FileStorage: features, ids) }"
+        "{gallery       |             | gallery features (FileStorage: features, ids or images, e.g. zsl_extract --output) }"
         "{images        |             | gallery images, comma-separated (with --encoder)}"
         "{index         |             | load a saved GalleryIndex instead of building one}"
         "{save-index    |             | save the gallery index built here}"

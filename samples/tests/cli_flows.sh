@@ -9,7 +9,7 @@ T=$(mktemp -d); trap 'rm -rf "$T"' EXIT; cd "$T"
 M=$S/data/fashion_mnist/backbone_split1.onnx; A=$S/data/fashion_mnist/attributes.csv
 fail() { echo "FAIL: $*"; exit 1; }
 json_ok() { python3 -c 'import json,sys; json.load(sys.stdin)' || fail "stdout is not JSON"; }
-python3 $S/samples/tests/fashion_pngs.py $FM img 3 "T-shirt_top,Trouser,Coat,Sneaker,Bag,Ankle boot,Shirt" || fail "pngs"
+python3 $S/samples/tests/fashion_pngs.py $FM img 10 "T-shirt_top,Trouser,Coat,Sneaker,Bag,Ankle boot,Shirt" || fail "pngs"
 python3 $S/samples/tests/fashion_pngs.py $FM new 1 "Pullover,Dress,Sandal" || fail "pngs"
 mkdir new_photos; cp new/*/*.png new_photos/
 # Features of the seen-class images with their class names (tutorial §2: --features file).
@@ -31,14 +31,27 @@ train_features)   # doc/tutorial.md §2: zsl_train --features=... ; zsl_classify
   json_ok < out.json
   python3 -c 'import json; d=json.load(open("out.json")); assert len(d)==3, d' || fail "3 results" ;;
 train_images)     # tutorial §2 step 3/4 with the shipped backbone
-  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --method=ESZSL --out=my_classifier.yml.gz || fail "train images"
+  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --method=ESZSL --select --out=my_classifier.yml.gz || fail "train images --select"
+  # §2 step 3: features of a folder (zsl_extract on new_photos/), classified by the image model too
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=new.yml.gz new_photos/ 2>/dev/null || fail "extract folder"
+  $B/zsl_classify --model=my_classifier.yml.gz --json new.yml.gz > fj.json || fail "classify feature file"; json_ok < fj.json
+  # §3: --prototypes=more_classes.csv replaces the unseen classes (same attribute columns)
+  { head -1 $A; grep -E "^(Dress|Sandal)," $A; } > more_classes.csv
+  out=$($B/zsl_classify --model=my_classifier.yml.gz --prototypes=more_classes.csv --json new_photos/) || fail "--prototypes"
+  echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); s=json.dumps(d); assert "Pullover" not in s and "Dress" in s, s' || fail "unseen classes not replaced" 
   $B/zsl_classify --model=my_classifier.yml.gz --attributes=$A --out-dir=annotated new_photos/ || fail "classify out-dir"
   [ $(ls annotated | wc -l) = 3 ] || fail "3 annotated images"
   $B/zsl_classify --model=my_classifier.yml.gz --json new_photos/ > labels.json || fail "classify json"; json_ok < labels.json
   $B/zsl_classify --model=my_classifier.yml.gz --gzsl new/Dress/*.png || fail "gzsl"
-  # --backbone overrides the stored path (model moved without its backbone)
-  mkdir moved; cp my_classifier.yml.gz moved/
-  $B/zsl_classify --model=moved/my_classifier.yml.gz --backbone=$M new/Dress/*.png || fail "--backbone" ;;
+  # --backbone overrides the stored path: a model whose backbone is gone still classifies feature files
+  # (loaded without encoder), and images with --backbone=
+  cp $M bb.onnx; $B/zsl_train --backbone=bb.onnx --preset=fashion --prototypes=$A --images=img --out=moved.yml.gz >/dev/null 2>&1 || fail "train bb"
+  rm bb.onnx
+  $B/zsl_classify --model=moved.yml.gz --json new.yml.gz > m1.json || fail "feature file without the backbone"; json_ok < m1.json
+  out=$($B/zsl_classify --model=moved.yml.gz --json new/Dress/*.png 2>/dev/null) && fail "images classified without a backbone"
+  echo "$out" | json_ok
+  $B/zsl_classify --model=moved.yml.gz --backbone=$M --json new_photos/ > m2.json || fail "--backbone"
+  python3 -c 'import json; a=json.load(open("m1.json")); b=json.load(open("m2.json")); assert [x["labels"] for x in a]==[x["labels"] for x in b], (a,b)' || fail "--backbone results differ from the feature file" ;;
 extract_keeps_input)  # output forgotten: input byte-identical, non-zero exit
   cp new/Dress/*.png photo.png; cp photo.png ref.png; ln -s photo.png link.yml
   $B/zsl_extract --model=$M photo.png ref.png && fail "accepted a missing --output"
@@ -88,6 +101,53 @@ demo)             # README / tutorial §1: zsl_demo writes its montage (and neve
   python3 -c 'import sys; d=open("zsl_demo.png","rb").read(8); sys.exit(d!=b"\x89PNG\r\n\x1a\n")' || fail "zsl_demo.png is no PNG"
   grep -q "Wrote zsl_demo.png" demo.log || fail "no montage reported"
   ls -a | grep -q "^\.zsl" && fail "temporary file left"; true ;;
+gbu_benchmark)    # doc/tutorial.md §5 as written, on a small GBU folder of real Fashion-MNIST features
+  python3 $S/samples/tests/fashion_pngs.py $FM un 10 "Pullover,Dress,Sandal" || fail "pngs"
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=gbu.yml.gz img/*/*.png un/*/*.png 2>/dev/null || fail "extract"
+  mkdir -p xlsa17/data/AWA2; $B/zsl_test_make_gbu gbu.yml.gz $A xlsa17/data/AWA2 || fail "make GBU folder"
+  $B/zsl_benchmark --gbu=xlsa17/data/AWA2 > all.log 2>&1 || { tail -5 all.log; fail "benchmark every method"; }
+  $B/zsl_benchmark --gbu=xlsa17/data/AWA2 --methods=ESZSL,SAE --json=awa2.json > two.log 2>&1 || { tail -5 two.log; fail "benchmark --json"; }
+  json_ok < awa2.json
+  grep -q "^| ESZSL |" all.log && grep -q "^| SAE |" all.log || fail "no results table: $(tail -3 all.log)"
+  python3 -c '
+import json; r = {m["method"]: m for m in json.load(open("awa2.json"))["results"]}
+assert sorted(r) == ["ESZSL", "SAE"], r
+assert r["SAE"]["zsl"] > 0.5, r   # 3 unseen classes: chance 0.333' || fail "awa2.json: not ESZSL and SAE above chance" ;;
+retrieve)         # zsl_retrieve on features (no encoder): word-words, image-images from a zsl_extract file, saved index
+  $B/zsl_retrieve --mode=word-words --vectors=$S/data/wordvec/dict_fasttext_100d_subset.vec --query=zebra,sneaker --k=3 --json > ww.json || fail "word-words"
+  python3 -c 'import json; d=json.load(open("ww.json")); assert [r["hits"][0]["name"] for r in d["results"]] == ["zebra", "sneaker"], d' || fail "word-words hits"
+  features; q=$(python3 -c 'import json; print(json.load(open("f.json"))["images"][25])')
+  $B/zsl_retrieve --mode=image-images --gallery=f.json --query-features=f.json --query-row=25 --k=3 --save-index=g.zslidx --json > ii.json || fail "image-images"
+  python3 -c 'import json,sys; d=json.load(open("ii.json")); assert d["results"][0]["hits"][0]["name"] == sys.argv[1], d' "$q" || fail "query is not its own nearest image"
+  $B/zsl_retrieve --mode=image-images --index=g.zslidx --query-features=f.json --query-row=25 --k=1 | grep -qF "$q" || fail "saved index"
+  cp f.json keep.json; out=$($B/zsl_retrieve --mode=image-images --gallery=f.json --query-features=f.json --save-index=./f.json --json) && fail "index over its input"
+  echo "$out" | json_ok; cmp f.json keep.json || fail "input changed"
+  python3 -c '
+import json; d=json.load(open("f.json")); f=d["features"]; v=[repr(float(x)) for x in f["data"]]; v[4*f["cols"]+2]=".nan"
+open("nan.yml","w").write("%%YAML:1.0\n---\nfeatures: !!opencv-matrix\n   rows: %d\n   cols: %d\n   dt: f\n   data: [ %s ]\n" % (f["rows"], f["cols"], ", ".join(v)))' || fail "nan.yml"
+  for opt in "--gallery=nan.yml --query-features=f.json" "--gallery=f.json --query-features=nan.yml --query-row=4"; do
+    out=$($B/zsl_retrieve --mode=image-images $opt --json 2>/dev/null) && fail "NaN accepted: $opt"
+    echo "$out" | json_ok; echo "$out" | grep -q "row 4" || fail "row number missing ($opt): $out"
+  done ;;
+extract_preset)   # zsl_extract --preset=fashion-mnist (and its explicit form) computes the features the samples use:
+                  # classifying the extracted features equals classifying the images (28x28 padded to 32, not resized)
+  $B/zsl_train --backbone=$M --preset=fashion --prototypes=$A --images=img --out=m.yml.gz >/dev/null 2>&1 || fail "train"
+  $B/zsl_classify --model=m.yml.gz --json new_photos/ > from_images.json || fail "classify images"
+  $B/zsl_extract --model=$M --preset=fashion-mnist --output=p.yml.gz new_photos/ 2>/dev/null || fail "extract preset"
+  $B/zsl_extract --model=$M --size=32x32 --mean=0.2860 --std=0.3530 --pad=32 --output=e.yml.gz new_photos/ 2>/dev/null || fail "extract explicit"
+  for f in p e; do
+    $B/zsl_classify --model=m.yml.gz --json $f.yml.gz > from_$f.json || fail "classify $f features"
+    cmp from_images.json from_$f.json || fail "--preset/explicit ($f) features differ from the images' own: $(diff from_images.json from_$f.json | head -4)"
+  done ;;
+train_torchvision)  # doc/tutorial.md §2 step 3 as written (--preset=torchvision --select), the build's ResNet18 standing in
+                    # for resnet18_imagenet.onnx (its export needs the network), then the feature flow with the default preset
+  R=$B/models/resnet18.onnx; [ -f $R ] || { echo "SKIP: no $R (ninja -C $B zsl_models)"; exit 77; }
+  cp $A classes.csv; ln -s img photos; ln -s $R resnet18_imagenet.onnx; ln -s $R backbone.onnx
+  $B/zsl_train --backbone=resnet18_imagenet.onnx --preset=torchvision \
+      --prototypes=classes.csv --images=photos --method=ESZSL --select --out=my_classifier.yml.gz > t.log 2>&1 || { tail -3 t.log; fail "train torchvision"; }
+  $B/zsl_extract --model=backbone.onnx --output=new.yml.gz new_photos/ 2>/dev/null || fail "extract"
+  $B/zsl_classify --model=my_classifier.yml.gz --json new.yml.gz > out.json || fail "classify features"; json_ok < out.json
+  python3 -c 'import json; assert len(json.load(open("out.json"))) == 3' || fail "3 results" ;;
 *) fail "unknown flow $FLOW" ;;
 esac
 echo PASS
