@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <set>
@@ -84,6 +85,19 @@ inline void checkOutput(const std::string& option, const std::string& output, co
         if (sameFile(output, in))
             CV_Error(cv::Error::StsBadArg, cv::format("%s='%s' is the input '%s': refusing to overwrite an input",
                                                       option.c_str(), output.c_str(), in.c_str()));
+}
+
+/** Opens a FileStorage file for reading; refuses what is not a regular file (a FIFO or /dev/zero would
+    block or never end inside FileStorage) and names the file when it cannot be parsed. */
+inline void openStorageForReading(cv::FileStorage& fs, const std::string& path, int flags = cv::FileStorage::READ)
+{
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        CV_Error(cv::Error::StsError, cv::format("cannot open '%s': %s", path.c_str(), std::strerror(errno)));
+    if (!S_ISREG(st.st_mode))
+        CV_Error(cv::Error::StsBadArg, cv::format("'%s' is not a regular file", path.c_str()));
+    if (!fs.open(path, flags))
+        CV_Error(cv::Error::StsError, cv::format("cannot read '%s'", path.c_str()));
 }
 
 /** Encodes `image` in the format of `path`'s extension and writes it atomically (old file kept on error). */

@@ -76,9 +76,8 @@ int main(int argc, char** argv)
         {
             if (featureInput)
             {
-                FileStorage fs(in, FileStorage::READ);
-                if (!fs.isOpened())
-                    CV_Error(Error::StsObjectNotFound, format("cannot open features file '%s'", in.c_str()));
+                FileStorage fs;
+                zsl_samples::openStorageForReading(fs, in);
                 Mat f;
                 fs["features"] >> f;
                 if (f.empty())

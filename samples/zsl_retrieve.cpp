@@ -48,9 +48,8 @@ static String jsonString(const String& s)
 // "images" of a zsl_extract output).
 static void readFeatures(const String& file, Mat& features, std::vector<String>& ids)
 {
-    FileStorage fs(file, FileStorage::READ);
-    if (!fs.isOpened())
-        CV_Error(Error::StsError, "cannot open features file " + file);
+    FileStorage fs;
+    zsl_samples::openStorageForReading(fs, file);
     fs["features"] >> features;
     if (features.empty())
         CV_Error(Error::StsError, file + ": no 'features' matrix");

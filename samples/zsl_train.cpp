@@ -178,9 +178,8 @@ int main(int argc, char** argv)
         else if (parser.has("features"))
         {
             const String path = parser.get<String>("features");
-            FileStorage fs(path, FileStorage::READ);
-            if (!fs.isOpened())
-                CV_Error(Error::StsObjectNotFound, format("cannot open features file '%s'", path.c_str()));
+            FileStorage fs;
+            zsl_samples::openStorageForReading(fs, path);
             fs["features"] >> X;
             if (X.empty())
                 CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", path.c_str()));
