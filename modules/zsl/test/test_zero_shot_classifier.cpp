@@ -226,3 +226,57 @@ TEST(ZSL_Classifier, saveReplacesAtomically)
 }
 
 }} // namespace
+
+namespace opencv_test { namespace {
+
+// Continuous CV_32F input is scored in place and the linear methods check their scores, not the input:
+// a NaN or Inf anywhere must still be reported with its row and column, through every entry point.
+TEST(ZSL_Classifier, nonFiniteFeaturesAreNamedOnTheZeroCopyPath)
+{
+    zsltest::SyntheticProblem p = zsltest::makeSyntheticProblem();
+    for (int method : {ZeroShotClassifier::ESZSL, ZeroShotClassifier::SAE, ZeroShotClassifier::DEVISE})
+        for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                          -std::numeric_limits<float>::infinity()})
+        {
+            ZeroShotClassifier::Params params;
+            params.method = method;
+            params.epochs = 2;
+            Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+            zsl->train(p.trainX, p.trainY, p.seen);
+            zsl->setUnseenClasses(p.unseen);
+            Mat X = p.testUnseenX.clone();
+            X.at<float>(7, 3) = bad;
+            Mat out, labels, scores;
+            for (int call = 0; call < 3; call++)
+            {
+                SCOPED_TRACE(cv::format("method %d, value %g, call %d", method, bad, call));
+                try
+                {
+                    if (call == 0)
+                        zsl->computeScores(X, out);
+                    else if (call == 1)
+                        zsl->predict(X, labels, scores, 1);
+                    else
+                        zsl->predictAttributes(X, out);
+                    ADD_FAILURE() << "non-finite feature accepted";
+                }
+                catch (const cv::Exception& e)
+                {
+                    EXPECT_NE(e.err.find("row 7, column 3"), std::string::npos) << e.err;
+                }
+            }
+            // A view into a larger matrix (not continuous) takes the copying path: same answer.
+            Mat wide(X.rows, X.cols + 5, CV_32F, Scalar(0));
+            X.copyTo(wide.colRange(0, X.cols));
+            EXPECT_THROW(zsl->computeScores(wide.colRange(0, X.cols), out), cv::Exception);
+            // Finite input: the in-place and the copied path give identical scores.
+            Mat clean = p.testUnseenX, S1, S2;
+            zsl->computeScores(clean, S1);
+            X = clean.clone();
+            X.copyTo(wide.colRange(0, X.cols));
+            zsl->computeScores(wide.colRange(0, X.cols), S2);
+            EXPECT_EQ(cv::norm(S1, S2, NORM_INF), 0);
+        }
+}
+
+}} // namespace
