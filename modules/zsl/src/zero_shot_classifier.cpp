@@ -277,7 +277,7 @@ public:
         ClassPrototypes updated;
         updated.names = target.names;
         updated.names.push_back(name);
-        // A new matrix: the published snapshot's prototypes are shared with readers and never modified.
+        // A new matrix with the row appended (validated before it replaces the old one).
         if (target.vectors.empty())
             updated.vectors = row;
         else
@@ -559,8 +559,10 @@ private:
         fs << (String(key) + "_absolute") << absolute.lexically_normal().string();
     }
 
-    /** The stored backbone file: relative to the model file first, then absolute, then as typed. */
-    static String resolveBackbonePath(const FileNode& enc, const char* key, const LoadOptions& options)
+    /** The stored backbone file: `preferred` when given, then relative to the model file, then absolute,
+        then as typed. */
+    static String resolveBackbonePath(const FileNode& enc, const char* key, const LoadOptions& options,
+                                      const String& preferred = String())
     {
         namespace stdfs = std::filesystem;
         String typed, relative, absolute;
@@ -568,6 +570,8 @@ private:
         enc[String(key) + "_relative_to_model"] >> relative;
         enc[String(key) + "_absolute"] >> absolute;
         std::vector<String> candidates;
+        if (!preferred.empty())
+            candidates.push_back(preferred);
         if (!relative.empty() && !options.modelFile.empty())
             candidates.push_back((stdfs::path(options.modelFile).parent_path() / relative).lexically_normal().string());
         if (!absolute.empty())
@@ -598,23 +602,13 @@ private:
         EncoderPreprocessing pp;
         const String modelPath = options.backbonePath.empty() ? resolveBackbonePath(enc, "model", options)
                                                               : options.backbonePath;
-        String configPath;
-        if (options.backbonePath.empty())
-            configPath = resolveBackbonePath(enc, "config", options);
-        else
-        {
-            // Another backbone (Darknet/Caffe weights): its config is the stored one, or one of the stored
-            // name beside the given backbone.
-            String stored;
-            enc["config"] >> stored;
-            const String beside = stored.empty() ? String()
-                : (std::filesystem::path(options.backbonePath).parent_path() / std::filesystem::path(stored).filename()).string();
-            std::error_code ec;
-            if (!beside.empty() && std::filesystem::is_regular_file(beside, ec))
-                configPath = beside;
-            else
-                configPath = resolveBackbonePath(enc, "config", options);
-        }
+        // Another backbone (Darknet/Caffe weights) looks first for a config of the stored name beside it.
+        String storedConfig, besideBackbone;
+        enc["config"] >> storedConfig;
+        if (!options.backbonePath.empty() && !storedConfig.empty())
+            besideBackbone = (std::filesystem::path(options.backbonePath).parent_path() /
+                              std::filesystem::path(storedConfig).filename()).string();
+        const String configPath = resolveBackbonePath(enc, "config", options, besideBackbone);
         enc["layer"] >> layer;
         enc["batchSize"] >> batch;
         enc["normalize"] >> normalize;
@@ -658,12 +652,17 @@ private:
         s.encoder->encode(images, features);
     }
 
+    static void checkFeatureDim(const ClassifierState& s, int cols, const char* what)
+    {
+        if (s.trained && cols != s.model->featureDim())
+            CV_Error(Error::StsBadSize, cv::format("%s: %d columns, the model was trained on %d-d features",
+                                                   what, cols, s.model->featureDim()));
+    }
+
     static RowMatrixXf prepareFeatures(const ClassifierState& s, InputArray features, const char* what)
     {
         RowMatrixXf X = toEigen(features, what);
-        if (s.trained && X.cols() != s.model->featureDim())
-            CV_Error(Error::StsBadSize, cv::format("%s: %d columns, the model was trained on %d-d features",
-                                                   what, (int)X.cols(), s.model->featureDim()));
+        checkFeatureDim(s, (int)X.cols(), what);
         if (s.params.normalizeFeatures)
             normalizeRows(X);
         return X;
@@ -686,9 +685,7 @@ private:
         if (!s.params.normalizeFeatures && s.trained && s.model->linearInFeatures() && m.type() == CV_32FC1 &&
             m.dims == 2 && !m.empty() && m.isContinuous())
         {
-            if (m.cols != s.model->featureDim())
-                CV_Error(Error::StsBadSize, cv::format("%s: %d columns, the model was trained on %d-d features",
-                                                       what, m.cols, s.model->featureDim()));
+            checkFeatureDim(s, m.cols, what);
             return ConstRowMapXf(m.ptr<float>(), m.rows, m.cols);
         }
         rows.copy = prepareFeatures(s, features, what);
@@ -704,14 +701,10 @@ private:
         for (Eigen::Index i = 0; i < out.rows(); i++)
             if (!out.row(i).allFinite())
             {
+                // Rows above i scored finitely, so their input is finite (linear model): checkFinite() on
+                // rows [0, i] names the bad value of row i by its row and column.
                 if (!rows.checked)
-                {
-                    const float* x = rows.input.ptr<float>((int)i);
-                    for (int j = 0; j < rows.input.cols; j++)
-                        if (!std::isfinite(x[j]))
-                            CV_Error(Error::StsBadArg, cv::format("%s: non-finite value (NaN or Inf) at row %d, column %d",
-                                                                  what, (int)i, j));
-                }
+                    checkFinite(rows.input.rowRange(0, (int)i + 1), what);
                 CV_Error(Error::StsBadArg, cv::format("%s: row %d gives non-finite scores (feature values too large)",
                                                       what, (int)i));
             }
