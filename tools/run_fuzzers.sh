@@ -26,12 +26,16 @@ objs=()
 for src in "${sources[@]}"; do
   objs+=("$OUT/$(echo "${src#modules/zsl/src/}" | tr / _ | sed 's/\.cpp$/.o/')")
 done
-export OUT CXX FLAGS INCS
-printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} bash -c '
-  src={}; obj="$OUT/$(echo "${src#modules/zsl/src/}" | tr / _ | sed "s/\.cpp$/.o/")"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then
-    $CXX ${FLAGS/fuzzer,/fuzzer-no-link,} -DZSL_STANDALONE=1 $INCS -c "$src" -o "$obj"
-  fi'
+export CXX FLAGS INCS
+# One (source, object) pair per job; the object names are the ones linked below.
+for i in "${!sources[@]}"; do printf '%s\n%s\n' "${sources[$i]}" "${objs[$i]}"; done |
+  xargs -d '\n' -n 2 -P "$(nproc)" bash -c '
+    src=$1; obj=$2
+    # Stale when the source or any header of the module changed since the object was built.
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
+       [ -n "$(find modules/zsl/include modules/zsl/src -name "*.hpp" -newer "$obj" -print -quit)" ]; then
+      $CXX ${FLAGS/fuzzer,/fuzzer-no-link,} -DZSL_STANDALONE=1 $INCS -c "$src" -o "$obj"
+    fi' _
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
   for f in "$FUZZ_DIR"/fuzz_*.cpp; do harnesses+=("$(basename "${f%.cpp}")"); done
