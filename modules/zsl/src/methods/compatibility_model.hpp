@@ -25,7 +25,7 @@ public:
     virtual int method() const = 0;
 
     /** Learns from seen classes: X (N x D) with labels y in [0, C) and seen prototypes S (C x A). */
-    virtual void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    virtual void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                        const ProgressCallback& progress) = 0;
 
     /** Called whenever the class table changes (all prototypes, seen rows first). Models that need the

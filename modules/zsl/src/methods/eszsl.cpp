@@ -18,34 +18,34 @@ public:
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::ESZSL; }
 
-    void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
         const Eigen::Index C = S.rows();
-        // X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T.
-        RowMatrixXf sums = classSums(X, y, (int)C);                  // C x D
-        Eigen::MatrixXf XtY = 2 * sums.transpose() - X.colwise().sum().transpose() * Eigen::RowVectorXf::Ones(C);
+        // X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T; the
+        // total sum is the sum of the class sums (every row has one label), so X is read once here.
+        const RowMatrixXf sums = classSums(X, y, (int)C);             // C x D
+        const Eigen::MatrixXf XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXf::Ones(C);
 
         // The solves are O(D^3) against O(N D^2) for the Gram matrix: doing them in double costs
         // little and keeps small regularisers (ill-conditioned systems) accurate.
-        Eigen::MatrixXd left = gramMatrix(X);
-        left.diagonal().array() += gamma_;
         Eigen::MatrixXd right = (S.transpose() * S).cast<double>();
         right.diagonal().array() += lambda_;
 
-        Eigen::MatrixXd XtYS = (XtY * S).cast<double>();              // D x A
-        Eigen::MatrixXd solvedLeft;                                   // (X^T X + gI)^-1 X^T Y S
-        // Blocked Cholesky is several times faster than LDLT at D ~ 2048; LDLT's pivoting is the fallback
-        // for the semi-definite case (gamma = 0 with fewer samples than dimensions).
-        Eigen::LLT<Eigen::MatrixXd> leftCholesky(left);
-        if (leftCholesky.info() == Eigen::Success)
-            solvedLeft = leftCholesky.solve(XtYS);
-        else
+        Eigen::MatrixXd solvedLeft = (XtY * S).cast<double>();        // becomes (X^T X + gI)^-1 X^T Y S
+        Eigen::MatrixXd left = gramMatrix(X);
+        left.diagonal().array() += gamma_;
+        // Cholesky first; LDLT's pivoting is the fallback for the semi-definite case (gamma = 0 with fewer
+        // samples than dimensions). The factorisation keeps the strict upper triangle: with the diagonal
+        // saved, the system is still there for the fallback, without a copy of the D x D matrix.
+        const Eigen::VectorXd diagonal = left.diagonal();
+        if (!solveSpdInPlace(left, solvedLeft))
         {
-            Eigen::LDLT<Eigen::MatrixXd> leftSolver(left);
+            left.diagonal() = diagonal;
+            Eigen::LDLT<Eigen::MatrixXd, Eigen::Upper> leftSolver(left);
             if (leftSolver.info() != Eigen::Success)
                 CV_Error(Error::StsError, "zsl ESZSL: the regularised system is singular (increase eszslGamma)");
-            solvedLeft = leftSolver.solve(XtYS);
+            solvedLeft = leftSolver.solve(solvedLeft).eval();
         }
         Eigen::LDLT<Eigen::MatrixXd> rightSolver(right);
         if (rightSolver.info() != Eigen::Success)

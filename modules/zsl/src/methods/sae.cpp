@@ -99,7 +99,7 @@ public:
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::SAE; }
 
-    void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
         const int C = (int)S.rows();
