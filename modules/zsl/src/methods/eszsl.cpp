@@ -57,16 +57,18 @@ public:
 
     RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
     {
-        // Same product, cheaper association: N D C + D A C flops when C < A, else N D A + N A C.
-        if (P.rows() < V_.cols())
+        // Same product, cheaper association: X (V P^T) costs D A C + N D C multiply-adds, (X V) P^T costs
+        // N D A + N A C. The first wins for large batches when C < A; a single image takes the second.
+        const double n = (double)X.rows(), d = (double)V_.rows(), a = (double)V_.cols(), c = (double)P.rows();
+        if (d * a * c + n * d * c < n * d * a + n * a * c)
         {
             const RowMatrixXf VP = V_ * P.transpose();                // D x C
-            return X * VP;
+            return productForRows(X, VP);
         }
-        return (X * V_) * P.transpose();
+        return productForRows(productForRows(X, V_), P.transpose());
     }
 
-    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return X * V_; }
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return productForRows(X, V_); }
     bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     int featureDim() const CV_OVERRIDE { return (int)V_.rows(); }
