@@ -19,18 +19,24 @@ using ConstRowMapXf = Eigen::Map<const RowMatrixXf>;
 // Read-only view of float rows (a Map of a cv::Mat's data or a RowMatrixXf), bound without a copy.
 using RowRefXf = Eigen::Ref<const RowMatrixXf>;
 
-/** Products with at most this many feature rows run on Eigen's own single-threaded kernels instead of BLAS.
-    A multi-threaded OpenBLAS call wakes its worker threads, which then busy-wait (OpenBLAS's THREAD_TIMEOUT,
-    ~0.1 s) and take the cores from whatever runs next: at batch 1, the dnn forward pass of the next image
-    (+5-25 CPU ms per image, doc/benchmarks.md "Visual encoder"). A few rows are microseconds of work anyway. */
-constexpr Eigen::Index kFewRows = 16;
+/** Products of at most this many multiply-adds run on Eigen's own single-threaded kernels instead of BLAS
+    (below a millisecond at ~4 GMAC/s). A multi-threaded OpenBLAS call wakes its worker threads, which then
+    busy-wait (OpenBLAS's THREAD_TIMEOUT, ~0.1 s) and take the cores from whatever runs next: in a labelling
+    loop, the dnn forward pass of the next images (+5-25 CPU ms per image, doc/benchmarks.md "Visual encoder"). */
+constexpr double kQuietProductMacs = 4194304; // 2^22
 
-/** a * b as a row-major float matrix: Eigen's lazy (coefficient-based) product when a has few rows
-    (see kFewRows), the BLAS-backed GEMM otherwise. */
-template <typename A, typename B>
-RowMatrixXf productForRows(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b)
+//! Whether an m x k by k x n product stays on Eigen's kernels (see kQuietProductMacs).
+inline bool isQuietProduct(Eigen::Index m, Eigen::Index k, Eigen::Index n)
 {
-    if (a.rows() <= kFewRows)
+    return (double)m * (double)k * (double)n <= kQuietProductMacs;
+}
+
+/** a * b as a row-major float matrix: Eigen's lazy (coefficient-based) product when it is small (see
+    kQuietProductMacs), the BLAS-backed GEMM otherwise. */
+template <typename A, typename B>
+RowMatrixXf matrixProduct(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b)
+{
+    if (isQuietProduct(a.rows(), a.cols(), b.cols()))
         return a.lazyProduct(b);
     return a * b;
 }

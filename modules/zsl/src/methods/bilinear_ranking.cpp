@@ -136,15 +136,15 @@ void BilinearRankingModel::train(const RowRefXf& X, const std::vector<int>& y, c
 
 RowMatrixXf BilinearRankingModel::scores(const RowRefXf& X, const RowMatrixXf& P) const
 {
-    const RowMatrixXf XW = productForRows(X, W_);
+    const RowMatrixXf XW = matrixProduct(X, W_);
     if (options_.unitPrototypes)
         return nn::cosineSimilarity(XW, P);
-    return productForRows(XW, P.transpose());
+    return matrixProduct(XW, P.transpose());
 }
 
 RowMatrixXf BilinearRankingModel::embed(const RowRefXf& X) const
 {
-    return productForRows(X, W_);
+    return matrixProduct(X, W_);
 }
 
 void BilinearRankingModel::write(FileStorage& fs) const

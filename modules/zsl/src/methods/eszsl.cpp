@@ -62,13 +62,13 @@ public:
         const double n = (double)X.rows(), d = (double)V_.rows(), a = (double)V_.cols(), c = (double)P.rows();
         if (d * a * c + n * d * c < n * d * a + n * a * c)
         {
-            const RowMatrixXf VP = V_ * P.transpose();                // D x C
-            return productForRows(X, VP);
+            const RowMatrixXf VP = matrixProduct(V_, P.transpose());  // D x C
+            return matrixProduct(X, VP);
         }
-        return productForRows(productForRows(X, V_), P.transpose());
+        return matrixProduct(matrixProduct(X, V_), P.transpose());
     }
 
-    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return productForRows(X, V_); }
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return matrixProduct(X, V_); }
     bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     int featureDim() const CV_OVERRIDE { return (int)V_.rows(); }

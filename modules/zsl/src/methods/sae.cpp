@@ -166,20 +166,19 @@ public:
             RowMatrixXf protos = P;
             normalizeRows(protos);
             // Cosine between the encoded feature W x and each prototype.
-            RowMatrixXf codes = productForRows(X, W_.transpose());                               // N x A
+            RowMatrixXf codes = matrixProduct(X, W_.transpose());                               // N x A
             normalizeRows(codes);
-            return productForRows(codes, protos.transpose());
+            return matrixProduct(codes, protos.transpose());
         }
         // Cosine between each feature and the decoded prototypes W^T s.
-        // A few feature rows: the C x A x D decoding stays on Eigen's kernels too (see kFewRows).
-        RowMatrixXf decoded = X.rows() <= kFewRows ? RowMatrixXf(P.lazyProduct(W_)) : RowMatrixXf(P * W_); // C x D
+        RowMatrixXf decoded = matrixProduct(P, W_);                                              // C x D
         normalizeRows(decoded);
-        RowMatrixXf out = productForRows(X, decoded.transpose());                                // N x C
+        RowMatrixXf out = matrixProduct(X, decoded.transpose());                                // N x C
         out.array().colwise() /= X.rowwise().norm().array().max(std::numeric_limits<float>::min());
         return out;
     }
 
-    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return productForRows(X, W_.transpose()); }
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return matrixProduct(X, W_.transpose()); }
     bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     int featureDim() const CV_OVERRIDE { return (int)W_.cols(); }

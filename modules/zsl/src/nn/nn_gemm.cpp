@@ -13,6 +13,13 @@ static const Eigen::Index kStripe = 256;
 // Below this many multiply-adds the thread hand-off costs more than it saves.
 static const double kParallelMinWork = 4e6;
 
+// A forward pass over a few rows (one image to label): Eigen's kernels, so that no BLAS worker threads wake
+// and spin (see kQuietProductMacs). Training minibatches keep the faster BLAS GEMM.
+static bool isInferenceOnFewRows(Eigen::Index m, Eigen::Index k, Eigen::Index n)
+{
+    return m <= 16 && isQuietProduct(m, k, n);
+}
+
 template <typename Product>
 static void stripedProduct(Eigen::Index rows, Eigen::Index cols, Eigen::Index inner, RowMatrixXf& C,
                            const Product& product)
@@ -53,7 +60,7 @@ const char* gemmBackend()
 void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 {
     CV_Assert(A.cols() == B.rows());
-    if (A.rows() <= kFewRows) // a single image's forward pass: no BLAS threads woken (see kFewRows)
+    if (isInferenceOnFewRows(A.rows(), A.cols(), B.cols())) // no BLAS threads woken (see kQuietProductMacs)
     {
         C.noalias() = A.lazyProduct(B);
         return;
@@ -74,7 +81,7 @@ void matmulTN(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 void matmulNT(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 {
     CV_Assert(A.cols() == B.cols());
-    if (A.rows() <= kFewRows)
+    if (isInferenceOnFewRows(A.rows(), A.cols(), B.rows()))
     {
         C.noalias() = A.lazyProduct(B.transpose());
         return;

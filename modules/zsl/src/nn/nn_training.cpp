@@ -119,7 +119,7 @@ RowMatrixXf cosineSimilarity(const RowMatrixXf& A, const RowMatrixXf& B)
     CV_Assert(A.cols() == B.cols());
     const Eigen::VectorXf na = A.rowwise().norm().cwiseMax(1e-12f).cwiseInverse();
     const Eigen::VectorXf nb = B.rowwise().norm().cwiseMax(1e-12f).cwiseInverse();
-    RowMatrixXf s = productForRows(A, B.transpose());
+    RowMatrixXf s = matrixProduct(A, B.transpose());
     s = na.asDiagonal() * s * nb.asDiagonal();
     return s;
 }
