@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-EFS = [10, 16, 32, 64, 128, 256]
+EFS = [10, 16, 32, 64, 128, 256, 512]
 
 
 def wait_idle(limit, timeout=1800):
