@@ -37,7 +37,7 @@ def module_round(exe, n, m, d):
     out = subprocess.run([exe, "--train", str(n), "--score", str(m), "--dim", str(d), "--reps", "1", "--eigen-peer", "0"],
                          check=True, capture_output=True, text=True).stdout
     times = {}
-    for name, kind, t in re.findall(r"^\s+(ESZSL|SAE-semantic|SAE-visual)\s+(train|score)\b.*?: ([0-9.]+) s", out, re.M):
+    for name, kind, t in re.findall(r"^\s+(ESZSL|SAE-semantic|SAE-visual|ALE|DeViSE|SJE)\s+(train|score)\b.*?: ([0-9.]+) s", out, re.M):
         times[f"{name} {kind}"] = float(t)
     peer = re.search(r"peer: bare sgemm .*?: ([0-9.]+) s", out)
     times["sgemm score"] = float(peer.group(1)) if peer else float("nan")
@@ -112,6 +112,9 @@ def main():
             ("ESZSL computeScores", "ESZSL score", "score"),
             ("SAE computeScores, visual space", "SAE-visual score", "score"),
             ("SAE computeScores, semantic space", "SAE-semantic score", "score"),
+            ("ALE computeScores ((X W) P^T)", "ALE score", "score"),
+            ("DeViSE computeScores", "DeViSE score", "score"),
+            ("SJE computeScores", "SJE score", "score"),
             ("bare sgemm of the scoring shape (bench_linear)", "sgemm score", "score")]
     for label, km, kn in rows:
         if km in med:

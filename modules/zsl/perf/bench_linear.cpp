@@ -163,5 +163,37 @@ int main(int argc, char** argv)
         std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; GEMM-bound %.3f s)\n",
                     c.name, M, D, C, t, flops / t / 1e9, M / t, flops / libraryRate);
     }
+
+    // The bilinear ranking methods score as (X W) P^T with W D x A: next to the bare product X W of the same
+    // shape. Their training is iterative (bench_ranking); one epoch on a few rows gives weights to score with.
+    {
+        const int C = seenClasses + unseenClasses;
+        Eigen::MatrixXf W = Eigen::MatrixXf::Random(A, D), out(A, M);
+#ifdef ZSL_HAVE_BLAS
+        const float one = 1, zero = 0;
+        const double tBare = seconds([&] { sgemm_("N", "N", &A, &M, &D, &one, W.data(), &A, scoreX.ptr<float>(), &D, &zero, out.data(), &A); }, reps);
+#else
+        Eigen::Map<const Eigen::MatrixXf> Xc(scoreX.ptr<float>(), D, M);
+        const double tBare = seconds([&] { out.noalias() = W * Xc; }, reps);
+#endif
+        const double flops = 2.0 * M * D * A + 2.0 * M * A * C;
+        std::printf("  peer: bare sgemm %d x %d x %d (%s): %.3f s  %.1f GFLOP/s\n", M, D, A, backend, tBare, 2.0 * M * D * A / tBare / 1e9);
+        const int rows = std::min(N, 2000);
+        const struct { const char* name; int method; } bilinear[] = {
+            {"ALE", ZeroShotClassifier::ALE}, {"DeViSE", ZeroShotClassifier::DEVISE}, {"SJE", ZeroShotClassifier::SJE}};
+        for (const auto& b : bilinear)
+        {
+            ZeroShotClassifier::Params params;
+            params.method = b.method;
+            params.epochs = 1;
+            Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+            zsl->train(X.rowRange(0, rows), y.rowRange(0, rows), seen);
+            zsl->setUnseenClasses(unseen);
+            Mat scores;
+            const double t = seconds([&] { zsl->computeScores(scoreX, scores); }, reps);
+            std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; %.2f x the bare X W rate)\n",
+                        b.name, M, D, C, t, flops / t / 1e9, M / t, (flops / t) / (2.0 * M * D * A / tBare));
+        }
+    }
     return 0;
 }
