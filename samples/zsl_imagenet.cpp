@@ -110,7 +110,8 @@ int main(int argc, char** argv)
     const String keys =
         "{help h usage ? |      | print this help }"
         "{@inputs        |      | images or folders of images to label (not with --evaluate) }"
-        "{model          |      | 1,000-class ImageNet classifier read by cv::dnn (ONNX, Caffe, ...), logits or softmax output }"
+        "{model          |      | 1,000-class ImageNet classifier read by cv::dnn (ONNX, Caffe, ...), logits or softmax output: ConSE }"
+        "{devise         |      | a ZeroShotClassifier (zsl_train --method=DEVISE, with its backbone) trained on 1K-class images against synset prototypes of --vectors: DeViSE }"
         "{config         |      | network config file (.prototxt, .cfg) when the model needs one }"
         "{preprocessing  | torchvision | EncoderPreprocessing preset of the model (torchvision, caffe, ...) }"
         "{output-layer   |      | layer whose output is the 1,000 class scores (default: the network's last layer) }"
@@ -143,8 +144,9 @@ int main(int argc, char** argv)
             CV_Error(Error::StsBadArg, "--head-order must be sorted or list");
         if (candidatesArg != "21k" && candidatesArg != "2hop" && candidatesArg != "3hop" && candidatesArg != "21k-minus-1k")
             CV_Error(Error::StsBadArg, "--candidates must be 21k, 2hop, 3hop or 21k-minus-1k");
-        if (!parser.has("model"))
-            CV_Error(Error::StsBadArg, "--model is required (a 1,000-class ImageNet classifier)");
+        const bool useConse = parser.has("model"), useDevise = parser.has("devise");
+        if (!useConse && !useDevise)
+            CV_Error(Error::StsBadArg, "--model (a 1,000-class ImageNet classifier, ConSE) or --devise (a DeViSE model) is required");
         if (!parser.has("vectors"))
             CV_Error(Error::StsBadArg, "--vectors is required (word vectors for the synset prototypes)");
         const bool evaluate = parser.has("evaluate");
@@ -191,9 +193,10 @@ int main(int argc, char** argv)
             return out;
         };
 
-        // The classifier: the VisualEncoder with the class-score layer as its "feature".
+        // ConSE: the VisualEncoder with the class-score layer as its "feature".
+        Ptr<VisualEncoder> encoder;
         String outputLayer = parser.get<String>("output-layer");
-        if (outputLayer.empty())
+        if (useConse && outputLayer.empty())
         {
             dnn::Net net = dnn::readNet(parser.get<String>("model"), parser.get<String>("config"));
             const std::vector<String> names = net.getLayerNames();
@@ -201,13 +204,49 @@ int main(int argc, char** argv)
                 CV_Error(Error::StsError, "the network has no layers");
             outputLayer = names.back();
         }
-        Ptr<VisualEncoder> encoder = VisualEncoder::create(parser.get<String>("model"), parser.get<String>("config"),
-                                                           EncoderPreprocessing::preset(parser.get<String>("preprocessing")),
-                                                           outputLayer);
-        encoder->setNormalize(false);
-        if (encoder->getFeatureDim() != trainCount)
-            CV_Error(Error::StsBadSize, cv::format("layer '%s' gives %d scores per image, --train-count is %d",
-                                                   outputLayer.c_str(), encoder->getFeatureDim(), trainCount));
+        if (useConse)
+        {
+            encoder = VisualEncoder::create(parser.get<String>("model"), parser.get<String>("config"),
+                                            EncoderPreprocessing::preset(parser.get<String>("preprocessing")), outputLayer);
+            encoder->setNormalize(false);
+            if (encoder->getFeatureDim() != trainCount)
+                CV_Error(Error::StsBadSize, cv::format("layer '%s' gives %d scores per image, --train-count is %d",
+                                                       outputLayer.c_str(), encoder->getFeatureDim(), trainCount));
+        }
+        // DeViSE: a trained visual-semantic map; its embeddings are compared with the same synset prototypes.
+        Ptr<ZeroShotClassifier> devise;
+        if (useDevise)
+        {
+            devise = ZeroShotClassifier::load(parser.get<String>("devise"));
+            if (!devise->getEncoder())
+                CV_Error(Error::StsBadArg, "--devise: the model has no backbone (train it with --images and --backbone)");
+            if (devise->getClasses().dims() != wv->dims())
+                CV_Error(Error::StsBadSize, cv::format("--devise embeds into %d-d, the word vectors are %d-d",
+                                                       devise->getClasses().dims(), wv->dims()));
+        }
+        // Embeddings in word-vector space of a batch of images, for each method: ConSE T = ts[i], then DeViSE.
+        auto embed = [&](const std::vector<Mat>& images, const std::vector<int>& ts, std::vector<Mat>& out) {
+            out.clear();
+            if (useConse)
+            {
+                Mat scores;
+                encoder->encode(images, scores);
+                const Mat p = probabilities(scores);
+                for (int T : ts)
+                {
+                    Mat e;
+                    conseEmbedding(p, headProtos.vectors, e, T);
+                    out.push_back(e);
+                }
+            }
+            if (useDevise)
+            {
+                Mat f, e;
+                devise->getEncoder()->encode(images, f);
+                devise->predictAttributes(f, e);
+                out.push_back(e);
+            }
+        };
 
         if (!evaluate)
         {
@@ -228,13 +267,14 @@ int main(int argc, char** argv)
             if (files.empty())
                 CV_Error(Error::StsBadArg, "no images found in the inputs");
             std::ostringstream js;
-            js << "{\"candidates\": " << candidates.size() << ", \"conse_t\": " << conseT << ", \"images\": [";
+            js << "{\"candidates\": " << candidates.size() << ", \"method\": \"" << (useConse ? "ConSE" : "DeViSE")
+               << "\", \"conse_t\": " << conseT << ", \"images\": [";
             for (size_t f = 0; f < files.size(); f++)
             {
-                Mat scores, emb, idx, sim;
-                encoder->encode(readImageOrThrow(files[f]), scores);
-                conseEmbedding(probabilities(scores), headProtos.vectors, emb, conseT);
-                index->search(emb, k, idx, sim);
+                Mat idx, sim;
+                std::vector<Mat> embs;
+                embed(std::vector<Mat>(1, readImageOrThrow(files[f])), std::vector<int>(1, conseT), embs);
+                index->search(embs[0], k, idx, sim); // ConSE when --model is given, else DeViSE
                 if (json)
                     js << (f ? ", " : "") << "{\"file\": " << zsl_samples::jsonQuote(files[f]) << ", \"labels\": [";
                 else
@@ -285,14 +325,21 @@ int main(int argc, char** argv)
         }
         if (files.empty())
             CV_Error(Error::StsBadArg, cv::format("--evaluate='%s': no <wnid>/ folders with images", root.c_str()));
-        Mat probs;
-        for (const String& f : files)
+        const std::vector<int> Ts = {1, 10, 1000};
+        std::vector<String> methods;
+        if (useConse)
+            for (int T : Ts)
+                methods.push_back(cv::format("ConSE%d", T));
+        if (useDevise)
+            methods.push_back("DeViSE");
+        std::vector<Mat> embeddings(methods.size());
+        for (const String& f : files) // one image at a time: memory stays flat over a large test set
         {
-            Mat s;
-            encoder->encode(readImageOrThrow(f), s);
-            probs.push_back(probabilities(s));
+            std::vector<Mat> e;
+            embed(std::vector<Mat>(1, readImageOrThrow(f)), Ts, e);
+            for (size_t m = 0; m < e.size(); m++)
+                embeddings[m].push_back(e[m]);
         }
-        const int Ts[] = {1, 10, 1000};
         std::ostringstream js, txt;
         js << "{\"images\": " << files.size() << ", \"wordnet_load_seconds\": " << jsonNumber(wordnetSeconds)
            << ", \"synsets\": " << all.size() << ", \"covered_synsets\": " << numCovered << ", \"label_sets\": {";
@@ -311,10 +358,11 @@ int main(int argc, char** argv)
             txt << cv::format("  hp@%-2d", kKs[q]);
         txt << "\n";
         bool firstResult = true;
-        for (int T : Ts)
+        for (size_t m = 0; m < methods.size(); m++)
         {
-            Mat emb;
-            conseEmbedding(probs, headProtos.vectors, emb, T);
+            const Mat& emb = embeddings[m];
+            const bool isConse = methods[m] != "DeViSE";
+            const int T = isConse ? Ts[m] : 0;
             for (const LabelSet& set : sets)
                 for (int plus1k = 0; plus1k < 2; plus1k++)
                 {
@@ -329,11 +377,12 @@ int main(int argc, char** argv)
                         if (testSet.count(truthIds[i]))
                             rows.push_back(i);
                     const String label = set.name + (plus1k ? " +1K" : "");
-                    js << (firstResult ? "" : ", ") << "{\"method\": \"ConSE\", \"T\": " << T << ", \"label_set\": \""
+                    js << (firstResult ? "" : ", ") << "{\"method\": \"" << (isConse ? "ConSE" : "DeViSE") << "\", \"T\": "
+                       << (isConse ? std::to_string(T) : std::string("null")) << ", \"label_set\": \""
                        << set.name << "\", \"plus_1k\": " << (plus1k ? "true" : "false") << ", \"candidates\": "
                        << cand.size() << ", \"images\": " << rows.size();
                     firstResult = false;
-                    txt << cv::format("%-9s %-10s %6d |", cv::format("ConSE%d", T).c_str(), label.c_str(), (int)rows.size());
+                    txt << cv::format("%-9s %-10s %6d |", methods[m].c_str(), label.c_str(), (int)rows.size());
                     if (rows.empty() || cand.empty())
                     {
                         js << ", \"flat_hit\": null, \"hierarchical_precision\": null}";

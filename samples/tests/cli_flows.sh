@@ -183,6 +183,23 @@ PY
   $B/zsl_imagenet --model=$R --vectors=$V --gloss-weight=0.5 --evaluate=test --max-per-class=1 > table.txt 2>/dev/null || fail "text table"
   [ $(grep -cE '^ConSE(1|10|1000) +(2-hop|3-hop|21K)( \+1K)? +[0-9]+ \|( +[0-9.]+){5} \|( +[0-9.]+){4}$' table.txt) = 18 ] || { cat table.txt; fail "18 table rows"; }
   grep -q "hit@1" table.txt && grep -q "hp@20" table.txt || fail "table header"
+  # DeViSE: a map trained by zsl_train on two "training" classes against word-vector prototypes of their
+  # synsets, evaluated on the same table (6 more rows, one per label set with and without +1K).
+  mkdir -p train/n02085620 train/n02106030; cp $DK/dog.jpg train/n02085620/a.jpg; cp $DK/person.jpg train/n02085620/b.jpg
+  cp $DK/horses.jpg train/n02106030/a.jpg; cp $DK/kite.jpg train/n02106030/b.jpg
+  python3 - $V <<'PY' || fail "prototype csv"
+import sys
+vec = {l.split()[0]: l.split()[1:] for l in open(sys.argv[1]).readlines()[1:]}
+with open("protos.csv", "w") as o:
+    o.write("class," + ",".join("d%d" % i for i in range(100)) + "\n")
+    o.write("n02085620," + ",".join(vec["chihuahua"]) + "\n")
+    o.write("n02106030," + ",".join(vec["collie"]) + "\n")
+PY
+  $B/zsl_train --backbone=$R --preset=torchvision --prototypes=protos.csv --images=train --method=DEVISE --epochs=3 --out=devise.yml.gz > t.log 2>&1 || { tail -3 t.log; fail "train DeViSE"; }
+  $B/zsl_imagenet --model=$R --devise=devise.yml.gz --vectors=$V --gloss-weight=0.5 --evaluate=test --json > both.json 2>/dev/null || fail "evaluate DeViSE"
+  python3 -c 'import json; r=json.load(open("both.json"))["results"]; d=[x for x in r if x["method"]=="DeViSE"]; assert len(r)==24 and len(d)==6 and all(x["T"] is None for x in d), r' || fail "DeViSE rows"
+  $B/zsl_imagenet --devise=devise.yml.gz --vectors=$V --top=3 --json $DK/dog.jpg > dl.json 2>/dev/null || fail "label DeViSE"
+  python3 -c 'import json; d=json.load(open("dl.json")); assert d["method"]=="DeViSE" and len(d["images"][0]["labels"])==3, d' || fail "DeViSE labels"
   # Labelling: top-5 of the 21K synsets with names and the hypernym path to entity.
   $B/zsl_imagenet --model=$R --vectors=$V --top=5 --json $DK/dog.jpg test/n02439033 > lab.json 2>/dev/null || fail "label"
   python3 - <<'PY' || fail "labelling output"
