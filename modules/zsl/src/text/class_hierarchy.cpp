@@ -118,31 +118,19 @@ public:
         return out;
     }
 
-    String getId(int node) const CV_OVERRIDE
+    //! The node's entry of a per-node table, the node checked first.
+    template <typename T>
+    const T& at(const std::vector<T>& table, int node, const char* where) const
     {
-        checkNode(node, "getId");
-        return ids_[node];
+        checkNode(node, where);
+        return table[node];
     }
-    std::vector<String> getNames(int node) const CV_OVERRIDE
-    {
-        checkNode(node, "getNames");
-        return names_[node];
-    }
-    String getGloss(int node) const CV_OVERRIDE
-    {
-        checkNode(node, "getGloss");
-        return glosses_[node];
-    }
-    std::vector<int> getParents(int node) const CV_OVERRIDE
-    {
-        checkNode(node, "getParents");
-        return parents_[node];
-    }
-    std::vector<int> getChildren(int node) const CV_OVERRIDE
-    {
-        checkNode(node, "getChildren");
-        return children_[node];
-    }
+
+    String getId(int node) const CV_OVERRIDE { return at(ids_, node, "getId"); }
+    std::vector<String> getNames(int node) const CV_OVERRIDE { return at(names_, node, "getNames"); }
+    String getGloss(int node) const CV_OVERRIDE { return at(glosses_, node, "getGloss"); }
+    std::vector<int> getParents(int node) const CV_OVERRIDE { return at(parents_, node, "getParents"); }
+    std::vector<int> getChildren(int node) const CV_OVERRIDE { return at(children_, node, "getChildren"); }
     std::vector<int> getRoots() const CV_OVERRIDE
     {
         std::vector<int> roots;
