@@ -3,6 +3,7 @@
 #include "test_common.hpp"
 #include <fstream>
 #include <set>
+#include <thread>
 
 namespace opencv_test { namespace {
 
@@ -71,6 +72,32 @@ TEST(ZSL_ClassHierarchy, edgeListStructureAndHops)
     h->hopDistances({puppy}, 10, d, through);
     EXPECT_EQ(d[cat], 3);
     EXPECT_EQ(d[h->find("animal")], -1);
+}
+
+TEST(ZSL_ClassHierarchy, concurrentQueriesAgree)
+{
+    // The thread-safety contract: const queries from several threads at once give the serial answers.
+    Ptr<ClassHierarchy> h = smallTaxonomy();
+    std::vector<int> serial;
+    for (int a = 0; a < h->size(); a++)
+        for (int b = 0; b < h->size(); b++)
+            serial.push_back(h->hopDistance(a, b) * 100 + (int)h->pathToRoot(a).size());
+    std::vector<std::vector<int>> results(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++)
+        threads.emplace_back([&, t] {
+            for (int rep = 0; rep < 50; rep++)
+            {
+                results[t].clear();
+                for (int a = 0; a < h->size(); a++)
+                    for (int b = 0; b < h->size(); b++)
+                        results[t].push_back(h->hopDistance(a, b) * 100 + (int)h->pathToRoot(a).size());
+            }
+        });
+    for (std::thread& th : threads)
+        th.join();
+    for (int t = 0; t < 4; t++)
+        EXPECT_EQ(results[t], serial);
 }
 
 TEST(ZSL_ClassHierarchy, hopLabelSetsOnHandBuiltTaxonomy)

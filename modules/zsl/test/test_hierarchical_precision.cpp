@@ -93,6 +93,12 @@ TEST(ZSL_HierarchicalPrecision, matchesBruteForceReference)
     }
     const std::vector<int> ks = {1, 2, 5, 10, 20};
     const std::vector<double> hp = hierarchicalPrecisionAtK(h, top, truth, candidates, ks);
+    // The same bits with one thread as with several.
+    const int threads = cv::getNumThreads();
+    cv::setNumThreads(1);
+    const std::vector<double> hp1 = hierarchicalPrecisionAtK(h, top, truth, candidates, ks);
+    cv::setNumThreads(threads);
+    EXPECT_EQ(hp, hp1);
     for (size_t q = 0; q < ks.size(); q++)
     {
         const int k = ks[q];
