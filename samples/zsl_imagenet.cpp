@@ -333,10 +333,13 @@ int main(int argc, char** argv)
         if (useDevise)
             methods.push_back("DeViSE");
         std::vector<Mat> embeddings(methods.size());
-        for (const String& f : files) // one image at a time: memory stays flat over a large test set
+        const size_t batch = 32; // images decoded per forward pass: memory stays flat over a large test set
+        for (size_t b = 0; b < files.size(); b += batch)
         {
-            std::vector<Mat> e;
-            embed(std::vector<Mat>(1, readImageOrThrow(f)), Ts, e);
+            std::vector<Mat> images, e;
+            for (size_t f = b; f < std::min(files.size(), b + batch); f++)
+                images.push_back(readImageOrThrow(files[f]));
+            embed(images, Ts, e);
             for (size_t m = 0; m < e.size(); m++)
                 embeddings[m].push_back(e[m]);
         }
