@@ -148,6 +148,84 @@ train_torchvision)  # doc/tutorial.md §2 step 3 as written (--preset=torchvisio
   $B/zsl_extract --model=backbone.onnx --output=new.yml.gz new_photos/ 2>/dev/null || fail "extract"
   $B/zsl_classify --model=my_classifier.yml.gz --json new.yml.gz > out.json || fail "classify features"; json_ok < out.json
   python3 -c 'import json; assert len(json.load(open("out.json"))) == 3' || fail "3 results" ;;
+imagenet)  # doc/imagenet.md: zsl_imagenet labelling and the ImageNet zero-shot table, the build's random-weight
+           # ResNet18 standing in for torchvision's IMAGENET1K_V1 export (numbers at chance: pipeline and format tested)
+  R=$B/models/resnet18.onnx; [ -f $R ] || { echo "SKIP: no $R (ninja -C $B zsl_models)"; exit 77; }
+  DK=/usr/share/darknet/data; WN=/usr/share/wordnet/data.noun
+  [ -f $DK/imagenet.labels.list ] && [ -f $WN ] || { echo "SKIP: no darknet/wordnet-base (tools/install_deps.sh)"; exit 77; }
+  V=$S/data/wordvec/dict_fasttext_100d_subset.vec
+  mkdir -p test/n02084071 test/n01613294 test/n02439033 test/n02374451
+  cp $DK/dog.jpg test/n02084071/; cp $DK/eagle.jpg test/n01613294/; cp $DK/giraffe.jpg test/n02439033/; cp $DK/horses.jpg test/n02374451/
+  $B/zsl_imagenet --model=$R --vectors=$V --gloss-weight=0.5 --evaluate=test --json > eval.json 2> e.log || { tail -3 e.log; fail "evaluate"; }
+  python3 - <<'PY' || fail "evaluation table"
+import json
+d = json.load(open("eval.json"))
+assert d["images"] == 4, d["images"]
+s = d["label_sets"]
+assert 0 < s["2-hop"]["size"] < s["3-hop"]["size"] < s["21K"]["size"] == 21842 - 1000, s
+assert 0 < d["covered_synsets"] <= d["synsets"] == 21842
+res = d["results"]
+assert len(res) == 18, len(res)  # ConSE T = 1, 10, 1000 x {2-hop, 3-hop, 21K} x {without, with +1K}
+seen = set()
+for r in res:
+    seen.add((r["T"], r["label_set"], r["plus_1k"]))
+    assert 0 < r["images"] <= 4 and r["candidates"] >= 20, r
+    for k in ("1", "2", "5", "10", "20"):
+        for m in ("flat_hit", "hierarchical_precision"):
+            assert 0.0 <= r[m][k] <= 1.0, r
+    # hp@1 is flat hit@1 (the radius-0 set is the true label, a candidate); hierarchical >= flat at every k
+    assert r["hierarchical_precision"]["1"] == r["flat_hit"]["1"], r
+    assert all(r["hierarchical_precision"][k] * int(k) >= r["flat_hit"][k] - 1e-9 for k in ("2", "5", "10", "20")), r
+    if r["plus_1k"]:
+        assert r["candidates"] > [x for x in res if x["T"] == r["T"] and x["label_set"] == r["label_set"] and not x["plus_1k"]][0]["candidates"]
+assert len(seen) == 18
+PY
+  $B/zsl_imagenet --model=$R --vectors=$V --gloss-weight=0.5 --evaluate=test --max-per-class=1 > table.txt 2>/dev/null || fail "text table"
+  [ $(grep -cE '^ConSE(1|10|1000) +(2-hop|3-hop|21K)( \+1K)? +[0-9]+ \|( +[0-9.]+){5} \|( +[0-9.]+){4}$' table.txt) = 18 ] || { cat table.txt; fail "18 table rows"; }
+  grep -q "hit@1" table.txt && grep -q "hp@20" table.txt || fail "table header"
+  # DeViSE: a map trained by zsl_train on two "training" classes against word-vector prototypes of their
+  # synsets, evaluated on the same table (6 more rows, one per label set with and without +1K).
+  mkdir -p train/n02085620 train/n02106030; cp $DK/dog.jpg train/n02085620/a.jpg; cp $DK/person.jpg train/n02085620/b.jpg
+  cp $DK/horses.jpg train/n02106030/a.jpg; cp $DK/kite.jpg train/n02106030/b.jpg
+  python3 - $V <<'PY' || fail "prototype csv"
+import sys
+vec = {l.split()[0]: l.split()[1:] for l in open(sys.argv[1]).readlines()[1:]}
+with open("protos.csv", "w") as o:
+    o.write("class," + ",".join("d%d" % i for i in range(100)) + "\n")
+    o.write("n02085620," + ",".join(vec["chihuahua"]) + "\n")
+    o.write("n02106030," + ",".join(vec["collie"]) + "\n")
+PY
+  $B/zsl_train --backbone=$R --preset=torchvision --prototypes=protos.csv --images=train --method=DEVISE --epochs=3 --out=devise.yml.gz > t.log 2>&1 || { tail -3 t.log; fail "train DeViSE"; }
+  $B/zsl_imagenet --model=$R --devise=devise.yml.gz --vectors=$V --gloss-weight=0.5 --evaluate=test --json > both.json 2>/dev/null || fail "evaluate DeViSE"
+  python3 -c 'import json; r=json.load(open("both.json"))["results"]; d=[x for x in r if x["method"]=="DeViSE"]; assert len(r)==24 and len(d)==6 and all(x["T"] is None for x in d), r' || fail "DeViSE rows"
+  $B/zsl_imagenet --devise=devise.yml.gz --vectors=$V --top=3 --json $DK/dog.jpg > dl.json 2>/dev/null || fail "label DeViSE"
+  python3 -c 'import json; d=json.load(open("dl.json")); assert d["method"]=="DeViSE" and len(d["images"][0]["labels"])==3, d' || fail "DeViSE labels"
+  # Labelling: top-5 of the 21K synsets with names and the hypernym path to entity.
+  $B/zsl_imagenet --model=$R --vectors=$V --top=5 --json $DK/dog.jpg test/n02439033 > lab.json 2>/dev/null || fail "label"
+  python3 - <<'PY' || fail "labelling output"
+import json
+d = json.load(open("lab.json"))
+assert len(d["images"]) == 2
+for im in d["images"]:
+    assert len(im["labels"]) == 5
+    for l in im["labels"]:
+        assert l["wnid"][0] == "n" and len(l["wnid"]) == 9 and l["name"] and l["path"].endswith("< entity"), l
+PY
+  $B/zsl_imagenet --model=$R --vectors=$V --candidates=2hop --top=3 $DK/eagle.jpg > lab.txt 2>/dev/null || fail "label 2hop"
+  [ $(grep -c '^  *[1-3]\. n[0-9]\{8\} ' lab.txt) = 3 ] || { cat lab.txt; fail "3 text labels"; }
+  # Bad input: a folder that is no wnid, a duplicate label, a corrupt WordNet, a bad option.
+  mkdir test/not_a_wnid; cp $DK/dog.jpg test/not_a_wnid/
+  out=$($B/zsl_imagenet --model=$R --vectors=$V --evaluate=test --json 2>/dev/null) && fail "unknown wnid accepted"
+  echo "$out" | json_ok; echo "$out" | grep -q "not_a_wnid" || fail "unknown wnid not named: $out"
+  rm -r test/not_a_wnid
+  { cat $DK/imagenet.labels.list; echo n02084071; } > dup.list
+  out=$($B/zsl_imagenet --model=$R --vectors=$V --labels=dup.list --evaluate=test --json 2>/dev/null) && fail "duplicate label accepted"
+  echo "$out" | grep -q "dup.list:21843: duplicate id 'n02084071'" || fail "duplicate not named: $out"
+  head -c 5000000 $WN > wn_trunc.noun
+  out=$($B/zsl_imagenet --model=$R --vectors=$V --wordnet=wn_trunc.noun $DK/dog.jpg --json 2>/dev/null) && fail "truncated WordNet accepted"
+  echo "$out" | grep -q "wn_trunc.noun:[0-9]*:" || fail "truncated WordNet not named with a line: $out"
+  $B/zsl_imagenet --model=$R --vectors=$V --top=0 $DK/dog.jpg >/dev/null 2>&1; [ $? = 2 ] || fail "--top=0 not a usage error"
+  $B/zsl_imagenet --model=$R --vectors=$V --head-order=weird $DK/dog.jpg >/dev/null 2>&1 && fail "bad --head-order accepted" ;;
 *) fail "unknown flow $FLOW" ;;
 esac
 echo PASS

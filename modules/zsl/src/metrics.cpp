@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "eigen_bridge.hpp"
+#include <numeric>
 
 namespace cv {
 namespace zsl {
@@ -162,6 +163,142 @@ void confusionMatrix(InputArray predicted, InputArray truth, int numClasses, Out
         c.at<int>(a, b)++;
     }
     c.copyTo(confusion);
+}
+
+}} // namespace cv::zsl
+
+namespace cv {
+namespace zsl {
+
+std::vector<double> hierarchicalPrecisionAtK(const Ptr<ClassHierarchy>& hierarchy, InputArray topK, InputArray truth,
+                                             const std::vector<int>& candidates, const std::vector<int>& ks)
+{
+    const char* where = "hierarchicalPrecisionAtK";
+    if (!hierarchy)
+        CV_Error(Error::StsNullPtr, cv::format("%s: null hierarchy", where));
+    const Mat t = truthVector(truth);
+    const Mat p = predictionMatrix(topK, t.rows);
+    const int n = hierarchy->size(), M = (int)candidates.size(), N = t.rows;
+    if (ks.empty())
+        CV_Error(Error::StsBadArg, cv::format("%s: no k given", where));
+    for (int k : ks)
+    {
+        checkK(p, k);
+        if (k > M)
+            CV_Error(Error::StsOutOfRange, cv::format("%s: k=%d is larger than the label set (%d candidates)", where, k, M));
+    }
+    std::vector<int> candOf(n, -1);
+    for (int j = 0; j < M; j++)
+    {
+        const int v = candidates[j];
+        if (v < 0 || v >= n)
+            CV_Error(Error::StsOutOfRange, cv::format("%s: candidate %d is node %d, outside [0, %d)", where, j, v, n));
+        if (candOf[v] >= 0)
+            CV_Error(Error::StsBadArg, cv::format("%s: duplicate candidate '%s' (entries %d and %d)", where,
+                                                  hierarchy->getId(v).c_str(), candOf[v], j));
+        candOf[v] = j;
+    }
+    for (int i = 0; i < N; i++)
+    {
+        const int y = t.at<int>(i);
+        if (y < 0 || y >= n)
+            CV_Error(Error::StsOutOfRange, cv::format("%s: truth %d at %d is not a node of the hierarchy [0, %d)", where, y, i, n));
+        for (int j = 0; j < p.cols; j++)
+        {
+            const int c = p.at<int>(i, j);
+            if (c < 0 || c >= M)
+                CV_Error(Error::StsOutOfRange, cv::format("%s: prediction %d at (%d, %d) is not a candidate index [0, %d)",
+                                                          where, c, i, j, M));
+        }
+    }
+    // The undirected graph once, as compressed adjacency (the BFS below runs once per distinct true label).
+    std::vector<int> start(n + 1, 0), adj;
+    for (int v = 0; v < n; v++)
+    {
+        const std::vector<int> up = hierarchy->getParents(v), down = hierarchy->getChildren(v);
+        adj.insert(adj.end(), up.begin(), up.end());
+        adj.insert(adj.end(), down.begin(), down.end());
+        start[v + 1] = (int)adj.size();
+    }
+    // Samples grouped by true label.
+    std::vector<int> order(N);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return t.at<int>(a) < t.at<int>(b); });
+    std::vector<int> groupStart;
+    for (int i = 0; i < N; i++)
+        if (i == 0 || t.at<int>(order[i]) != t.at<int>(order[i - 1]))
+            groupStart.push_back(i);
+    groupStart.push_back(N);
+    const int K = (int)ks.size();
+    std::vector<int> kOrder(K); // radii grow with k: computed in ascending k
+    std::iota(kOrder.begin(), kOrder.end(), 0);
+    std::stable_sort(kOrder.begin(), kOrder.end(), [&](int a, int b) { return ks[a] < ks[b]; });
+    Mat perSample(N, K, CV_64F); // summed in sample order at the end: the same bits for any thread count
+    cv::parallel_for_(Range(0, (int)groupStart.size() - 1), [&](const Range& r) {
+        std::vector<int> seen(n, 0), candDist(M, -1), reached, frontier, next;
+        int stamp = 0;
+        for (int g = r.start; g < r.end; g++)
+        {
+            const int y = t.at<int>(order[groupStart[g]]);
+            stamp++;
+            seen[y] = stamp;
+            frontier.assign(1, y);
+            reached.clear();
+            if (candOf[y] >= 0)
+            {
+                candDist[candOf[y]] = 0;
+                reached.push_back(candOf[y]);
+            }
+            // radius[q]: the smallest R whose ball holds >= ks[q] candidates (or the whole component).
+            std::vector<int> radius(K);
+            int R = 0;
+            for (int q : kOrder)
+            {
+                while ((int)reached.size() < ks[q] && !frontier.empty())
+                {
+                    R++;
+                    next.clear();
+                    for (int v : frontier)
+                        for (int e = start[v]; e < start[v + 1]; e++)
+                        {
+                            const int u = adj[e];
+                            if (seen[u] == stamp)
+                                continue;
+                            seen[u] = stamp;
+                            next.push_back(u);
+                            if (candOf[u] >= 0)
+                            {
+                                candDist[candOf[u]] = R;
+                                reached.push_back(candOf[u]);
+                            }
+                        }
+                    frontier.swap(next);
+                }
+                radius[q] = R;
+            }
+            for (int s = groupStart[g]; s < groupStart[g + 1]; s++)
+            {
+                const int i = order[s];
+                const int* row = p.ptr<int>(i);
+                for (int q = 0; q < K; q++)
+                {
+                    int hits = 0;
+                    for (int j = 0; j < ks[q]; j++)
+                        hits += candDist[row[j]] >= 0 && candDist[row[j]] <= radius[q];
+                    perSample.at<double>(i, q) = (double)hits / ks[q];
+                }
+            }
+            for (int c : reached)
+                candDist[c] = -1;
+        }
+    });
+    std::vector<double> out(K, 0.0);
+    for (int i = 0; i < N; i++)
+        for (int q = 0; q < K; q++)
+            out[q] += perSample.at<double>(i, q);
+    for (double& v : out)
+        v /= N;
+    return out;
 }
 
 }} // namespace cv::zsl

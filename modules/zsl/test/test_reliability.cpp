@@ -185,6 +185,14 @@ TEST(ZSL_Reliability, committedFuzzCorporaLoadOrThrowCvException)
                     GalleryIndex::load(path);
                 else if (name == "fuzz_prototypes_text")
                     readPrototypesText(path, zslfuzz::writePrototypeTextInput(data.data(), data.size(), path));
+                else if (name == "fuzz_wordnet" && !data.empty())
+                {
+                    zslfuzz::writeFile(path, data.data() + 1, data.size() - 1);
+                    if (data[0] & 1)
+                        readClassIdList(path);
+                    else
+                        ClassHierarchy::loadWordNet(path);
+                }
                 else if (name == "fuzz_word_vectors" && !data.empty())
                 {
                     zslfuzz::writeFile(path, data.data() + 1, data.size() - 1);

@@ -20,6 +20,8 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/gbu_dataset.hpp"
 #include "opencv2/zsl/model_selection.hpp"
 #include "opencv2/zsl/conse.hpp"
+#include "opencv2/zsl/class_hierarchy.hpp"
+#include "opencv2/zsl/synset_prototypes.hpp"
 
 #include "opencv2/zsl/word_vectors.hpp"
 #include "opencv2/zsl/gallery_index.hpp"

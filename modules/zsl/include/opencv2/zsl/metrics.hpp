@@ -3,6 +3,7 @@
 #define OPENCV_ZSL_METRICS_HPP
 
 #include <opencv2/core.hpp>
+#include "opencv2/zsl/class_hierarchy.hpp"
 
 namespace cv {
 namespace zsl {
@@ -56,6 +57,29 @@ CV_EXPORTS_W double harmonicMean(double seen, double unseen);
 
 /** @brief Confusion matrix C (numClasses x numClasses, CV_32S): C(t, p) counts samples of class t predicted as p. */
 CV_EXPORTS_W void confusionMatrix(InputArray predicted, InputArray truth, int numClasses, OutputArray confusion);
+
+/** @brief Hierarchical precision@k of DeViSE (Frome et al., NIPS 2013, appendix), used by ConSE (Norouzi et
+al., ICLR 2014) on ImageNet: for every sample, the set of hierarchy-correct labels is grown around its true
+label by hop radius R = 0, 1, 2, ... (ClassHierarchy::hopDistances over the whole hierarchy), keeping only
+candidate labels, until it holds at least k labels; the sample scores |top-k predictions in that set| / k,
+and the result is the mean over samples. The set of a radius is added whole, so it may exceed k. When the
+true label's connected part of the hierarchy holds fewer than k candidates, the set is all of them.
+
+Flat hit@k is hitAtK() with `truth` expressed as candidate indices.
+@param hierarchy the label hierarchy (WordNet).
+@param topK N x K predictions (CV_32S), best first: indices into `candidates`.
+@param truth N true labels as hierarchy nodes (they need not be candidates).
+@param candidates hierarchy nodes of the candidate labels (unique), the columns the predictions index.
+@param ks the k to evaluate, each in [1, min(K, candidates.size())].
+@return one precision per entry of `ks`.
+@throws cv::Exception on k larger than the label set or than K, predictions outside the candidates, unknown
+nodes, duplicate candidates, size mismatches.
+
+Thread safety: reentrant (runs over cv::parallel_for_ internally); the hierarchy is only read.
+*/
+CV_EXPORTS_W std::vector<double> hierarchicalPrecisionAtK(const Ptr<ClassHierarchy>& hierarchy, InputArray topK,
+                                                          InputArray truth, const std::vector<int>& candidates,
+                                                          const std::vector<int>& ks);
 
 //! @}
 
