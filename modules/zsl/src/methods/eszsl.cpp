@@ -21,19 +21,27 @@ public:
     void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
+        ClosedFormStatistics stats((int)X.cols(), (int)S.rows());
+        stats.add(X, y);
+        trainFromStatistics(stats, S);
+    }
+
+    void trainFromStatistics(const ClosedFormStatistics& stats, const RowMatrixXf& S) CV_OVERRIDE
+    {
         const Eigen::Index C = S.rows();
+        CV_Assert(stats.numClasses() == C);
         // X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T.
-        RowMatrixXf sums = classSums(X, y, (int)C);                  // C x D
-        Eigen::MatrixXf XtY = 2 * sums.transpose() - X.colwise().sum().transpose() * Eigen::RowVectorXf::Ones(C);
+        const Eigen::MatrixXd& sums = stats.classSums;                // C x D
+        Eigen::MatrixXd XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXd::Ones(C);
 
         // The solves are O(D^3) against O(N D^2) for the Gram matrix: doing them in double costs
         // little and keeps small regularisers (ill-conditioned systems) accurate.
-        Eigen::MatrixXd left = gramMatrix(X);
+        Eigen::MatrixXd left = stats.gram;
         left.diagonal().array() += gamma_;
         Eigen::MatrixXd right = (S.transpose() * S).cast<double>();
         right.diagonal().array() += lambda_;
 
-        Eigen::MatrixXd XtYS = (XtY * S).cast<double>();              // D x A
+        Eigen::MatrixXd XtYS = XtY * S.cast<double>();                // D x A
         Eigen::MatrixXd solvedLeft;                                   // (X^T X + gI)^-1 X^T Y S
         // Blocked Cholesky is several times faster than LDLT at D ~ 2048; LDLT's pivoting is the fallback
         // for the semi-definite case (gamma = 0 with fewer samples than dimensions).
