@@ -84,7 +84,7 @@ struct LabelJob
     /** What a shard's content depends on, hashed with the shard's items. */
     uint64 key(int shard, int shards, const std::vector<String>& items) const
     {
-        uint64 h = fnv1a("zsl-label-v1", 1469598103934665603ULL);
+        uint64 h = fnv1a(std::string("zsl-label-v1"), 1469598103934665603ULL);
         for (const std::string& s : {backbone, config, preset, layer, classifier, std::string(gzsl ? "gzsl" : "zsl")})
             h = fnv1a(s, h);
         h = fnv1a(format("%d/%d", shard, shards), h);
