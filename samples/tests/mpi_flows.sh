@@ -129,9 +129,9 @@ resume)         # a rerun skips complete shards, recomputes a truncated (partial
   same_rows out.yml.gz first.yml.gz
   # Another job (another backbone option) in the same folder: every shard is stale and recomputed.
   mpi 3 label $LABEL --batch=7 --dir=s --output=out.yml.gz 2>log3 || { cat log3; fail "same job, other batch"; }
-  [ $(grep -c "skipped" log3) = 3 ] || fail "the batch size is not part of the job: $(cat log3)"
+  [ $(grep -o "skipped" log3 | wc -l) = 3 ] || fail "the batch size is not part of the job: $(cat log3)"
   mpi 3 label $LABEL --preset=caffe --dir=s --output=other.yml.gz 2>log4 || { cat log4; fail "other job"; }
-  [ $(grep -c "recomputed" log4) = 3 ] || fail "stale shards not recomputed: $(cat log4)" ;;
+  [ $(grep -o "recomputed" log4 | wc -l) = 3 ] || fail "stale shards not recomputed: $(cat log4)" ;;
 failing_rank)   # an unreadable image in shard 2: exit non-zero naming rank and shard; no merged output; then resume
   last=$(tail -1 list.txt); cp "$last" keep.png; echo "not a png" > "$last"
   mpi 3 label $LABEL --dir=s --output=out.yml.gz > log 2>&1 && fail "a failing rank exited 0"
@@ -142,7 +142,7 @@ failing_rank)   # an unreadable image in shard 2: exit non-zero naming rank and 
   [ -f s/shard-0-of-3.yml.gz ] && [ -f s/shard-1-of-3.yml.gz ] && [ ! -e s/shard-2-of-3.yml.gz ] || fail "shard files: $(ls s)"
   cp keep.png "$last"
   mpi 3 label $LABEL --dir=s --output=out.yml.gz 2>log2 || { cat log2; fail "rerun after the fix"; }
-  [ $(grep -c "skipped" log2) = 2 ] && grep -q "rank 2: shard 2 of 3 computed" log2 || fail "resume: $(cat log2)"
+  [ $(grep -o "skipped" log2 | wc -l) = 2 ] && grep -q "rank 2: shard 2 of 3 computed" log2 || fail "resume: $(cat log2)"
   # A merge that finds a shard incomplete refuses (and keeps the previous output).
   cp out.yml.gz good.yml.gz; echo garbage > s/shard-1-of-3.yml.gz
   $B/zsl_shard merge-labels --shards=3 $LABEL --dir=s --output=out.yml.gz > m.log 2>&1 && fail "merge of a corrupt shard"
