@@ -24,6 +24,30 @@ namespace zsl_shards {
 using namespace cv;
 using namespace cv::zsl;
 
+/** The options of zsl_shard and zsl_mpi (cv::CommandLineParser keys), each used by the jobs named: labelling
+    (label, merge-labels), training (train; stats, solve), search (retrieve; search, merge-search). */
+inline std::string jobOptions()
+{
+    return
+    "{list           |             | image list, one path per line (labelling) }"
+    "{backbone       |             | backbone model (labelling) }"
+    "{config         |             | backbone config (labelling) }"
+    "{preset         | torchvision | preprocessing: torchvision, caffe or fashion (labelling) }"
+    "{layer          |             | feature layer (labelling; default: the last global pooling) }"
+    "{classifier     |             | zero-shot model to label the features with (labelling; optional) }"
+    "{gzsl           |             | label among seen and unseen classes (labelling) }"
+    "{batch          | 16          | images per forward pass (labelling) }"
+    "{dir            |             | shard folder (labelling) }"
+    "{prototypes     |             | class prototypes (training) }"
+    "{method         | ESZSL       | ESZSL or SAE (training) }"
+    "{gamma          | 1           | ESZSL visual-side regulariser (training) }"
+    "{lambda         | 1           | ESZSL semantic-side regulariser / SAE lambda (training) }"
+    "{normalize      |             | L2-normalise feature rows (training) }"
+    "{queries        |             | query features file (search) }"
+    "{k              | 10          | neighbours per query (search) }"
+    "{output o       |             | output file (zsl_mpi: written by rank 0) }";
+}
+
 /** "i/N" -> (i, N); throws on anything else. */
 inline void parseShard(const std::string& s, int& shard, int& shards)
 {
@@ -93,6 +117,23 @@ struct LabelJob
         return h;
     }
 };
+
+/** The LabelJob of the options both tools share (--list, --backbone, --config, --preset, --layer,
+    --classifier, --gzsl, --batch, --dir). */
+inline LabelJob labelJobFromCli(const zsl_samples::Cli& cli)
+{
+    LabelJob job;
+    job.list = cli.str("list");
+    job.backbone = cli.str("backbone");
+    job.config = cli.str("config");
+    job.preset = cli.str("preset");
+    job.layer = cli.str("layer");
+    job.classifier = cli.str("classifier");
+    job.gzsl = cli.flag("gzsl");
+    job.batch = (int)cli.integer("batch", 1, 65536);
+    job.dir = cli.str("dir");
+    return job;
+}
 
 /** Checksum of a shard's content (features bytes, image paths, labels). */
 inline uint64 contentChecksum(const Mat& features, const std::vector<String>& images, const std::vector<String>& labels)
@@ -229,30 +270,6 @@ inline int mergeLabelShards(const LabelJob& job, int shards, const std::string& 
 // ---------------------------------------------------------------------------------------------
 // Closed-form training from feature files
 
-/** Feature rows and their prototype-table rows from a FileStorage file ("features" N x D, "labels" N
-    class names or prototype rows: the format of zsl_train --features). */
-inline void readLabelledFeatures(const std::string& path, const ClassPrototypes& all, Mat& X, std::vector<int>& rowClass)
-{
-    FileStorage fs;
-    zsl_samples::openStorageForReading(fs, path);
-    fs["features"] >> X;
-    if (X.empty())
-        CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", path.c_str()));
-    zsl_samples::requireFinite(X, path + ": features");
-    FileNode labels = fs["labels"];
-    if (!labels.isSeq() || (int)labels.size() != X.rows)
-        CV_Error(Error::StsParseError, format("%s: 'labels' must be a list of %d names or indices", path.c_str(), X.rows));
-    rowClass.clear();
-    for (const FileNode& l : labels)
-    {
-        const int row = l.isString() ? all.indexOf((String)l) : (int)l;
-        if (row < 0 || row >= all.size())
-            CV_Error(Error::StsParseError, format("%s: label '%s' is not a prototype class", path.c_str(),
-                                                  l.isString() ? ((String)l).c_str() : format("%d", (int)l).c_str()));
-        rowClass.push_back(row);
-    }
-}
-
 /** Statistics of some feature files (in order) over every class of the prototype table. */
 inline Ptr<TrainingStatistics> statisticsOf(const std::vector<String>& files, const ClassPrototypes& all, int featureDim,
                                             bool normalize)
@@ -262,7 +279,7 @@ inline Ptr<TrainingStatistics> statisticsOf(const std::vector<String>& files, co
     {
         Mat X;
         std::vector<int> rowClass;
-        readLabelledFeatures(f, all, X, rowClass);
+        zslsample::readLabelledFeatures(f, all, X, rowClass);
         if (!stats)
             stats = TrainingStatistics::create(featureDim > 0 ? featureDim : X.cols, all.size(), normalize);
         if (X.cols != stats->featureDim())
@@ -271,6 +288,22 @@ inline Ptr<TrainingStatistics> statisticsOf(const std::vector<String>& files, co
         stats->add(X, Mat(rowClass));
     }
     return stats;
+}
+
+/** Closed-form training parameters from --method, --normalize, --gamma, --lambda (as zsl_train). */
+inline ZeroShotClassifier::Params closedFormParams(const zsl_samples::Cli& cli)
+{
+    ZeroShotClassifier::Params params;
+    params.method = methodFromName(cli.str("method"));
+    if (params.method != ZeroShotClassifier::ESZSL && params.method != ZeroShotClassifier::SAE)
+        CV_Error(Error::StsBadArg, "--method: training from sharded statistics is exact for the closed-form methods ESZSL "
+                                   "and SAE only");
+    params.normalizeFeatures = cli.flag("normalize");
+    params.eszslGamma = cli.real("gamma", 0, 1e12);
+    params.eszslLambda = cli.real("lambda", 0, 1e12);
+    if (params.method == ZeroShotClassifier::SAE)
+        params.saeLambda = cli.real("lambda", 0, 1e12);
+    return params;
 }
 
 /** As zsl_train --features: seen classes are those with samples (prototype order), the others unseen. */
@@ -290,6 +323,18 @@ inline Ptr<ZeroShotClassifier> trainFromStatistics(const Ptr<TrainingStatistics>
 // ---------------------------------------------------------------------------------------------
 // Sharded exact search
 
+//! The finite "features" matrix of an open FileStorage file, as CV_32F.
+inline Mat readFeatureMatrix(const FileStorage& fs, const std::string& path)
+{
+    Mat X;
+    fs["features"] >> X;
+    if (X.empty())
+        CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", path.c_str()));
+    zsl_samples::requireFinite(X, path + ": features");
+    X.convertTo(X, CV_32F);
+    return X;
+}
+
 //! Gallery rows of some feature files ("features", optional "images" names), concatenated in order.
 inline void readGallery(const std::vector<String>& files, Mat& features, std::vector<String>& names)
 {
@@ -299,18 +344,13 @@ inline void readGallery(const std::vector<String>& files, Mat& features, std::ve
     {
         FileStorage fs;
         zsl_samples::openStorageForReading(fs, f);
-        Mat X;
-        fs["features"] >> X;
-        if (X.empty())
-            CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", f.c_str()));
-        zsl_samples::requireFinite(X, f + ": features");
+        const Mat X = readFeatureMatrix(fs, f);
         std::vector<String> n;
         fs["images"] >> n;
         if (!n.empty() && (int)n.size() != X.rows)
             CV_Error(Error::StsParseError, format("%s: %d names for %d rows", f.c_str(), (int)n.size(), X.rows));
         for (int i = 0; i < X.rows; i++)
             names.push_back(n.empty() ? format("%s:%d", f.c_str(), i) : n[i]);
-        X.convertTo(X, CV_32F);
         parts.push_back(X);
     }
     if (!parts.empty())
@@ -321,12 +361,7 @@ inline Mat readQueries(const std::string& path)
 {
     FileStorage fs;
     zsl_samples::openStorageForReading(fs, path);
-    Mat Q;
-    fs["features"] >> Q;
-    if (Q.empty())
-        CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", path.c_str()));
-    zsl_samples::requireFinite(Q, path + ": features");
-    return Q;
+    return readFeatureMatrix(fs, path);
 }
 
 //! Top-k of one gallery shard: local row indices, similarities and the names of the hits.

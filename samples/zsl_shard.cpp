@@ -18,27 +18,10 @@ using namespace cv;
 using namespace cv::zsl;
 using namespace zsl_shards;
 
-static const char* keys =
+static const std::string keys = std::string(
     "{help h usage ? |             | print this message }"
     "{shard          |             | i/N: this process's shard (label, search) }"
-    "{shards         |             | N: number of shards (merge-labels, merge-search) }"
-    "{list           |             | image list, one path per line (label, merge-labels) }"
-    "{backbone       |             | backbone model (label) }"
-    "{config         |             | backbone config (label) }"
-    "{preset         | torchvision | preprocessing: torchvision, caffe or fashion (label) }"
-    "{layer          |             | feature layer (label; default: the last global pooling) }"
-    "{classifier     |             | zero-shot model to label the features with (label; optional) }"
-    "{gzsl           |             | label among seen and unseen classes (label) }"
-    "{batch          | 16          | images per forward pass (label) }"
-    "{dir            |             | shard folder (label, merge-labels) }"
-    "{prototypes     |             | class prototypes (stats, solve) }"
-    "{method         | ESZSL       | ESZSL or SAE (solve) }"
-    "{gamma          | 1           | ESZSL visual-side regulariser (solve) }"
-    "{lambda         | 1           | ESZSL semantic-side regulariser / SAE lambda (solve) }"
-    "{normalize      |             | L2-normalise feature rows (stats and solve must agree) }"
-    "{queries        |             | query features file (search) }"
-    "{k              | 10          | neighbours per query (search, merge-search) }"
-    "{output o       |             | output file }";
+    "{shards         |             | N: number of shards (merge-labels, merge-search) }") + zsl_shards::jobOptions();
 
 int main(int argc, char** argv)
 {
@@ -54,16 +37,7 @@ int main(int argc, char** argv)
     {
         if (step == "label" || step == "merge-labels")
         {
-            LabelJob job;
-            job.list = cli.str("list");
-            job.backbone = cli.str("backbone");
-            job.config = cli.str("config");
-            job.preset = cli.str("preset");
-            job.layer = cli.str("layer");
-            job.classifier = cli.str("classifier");
-            job.gzsl = cli.flag("gzsl");
-            job.batch = (int)cli.integer("batch", 1, 65536);
-            job.dir = cli.str("dir");
+            const LabelJob job = labelJobFromCli(cli);
             if (job.list.empty() || job.backbone.empty() || job.dir.empty())
                 CV_Error(Error::StsBadArg, "--list, --backbone and --dir are required");
             if (step == "label")
@@ -103,13 +77,7 @@ int main(int argc, char** argv)
                     total->merge(TrainingStatistics::load(files[i]));
                 if (total->numClasses() != all.size())
                     CV_Error(Error::StsBadSize, format("the statistics have %d classes, --prototypes %d", total->numClasses(), all.size()));
-                ZeroShotClassifier::Params params;
-                params.method = methodFromName(cli.str("method"));
-                params.normalizeFeatures = normalize;
-                params.eszslGamma = cli.real("gamma", 0, 1e12);
-                params.eszslLambda = cli.real("lambda", 0, 1e12);
-                if (params.method == ZeroShotClassifier::SAE)
-                    params.saeLambda = cli.real("lambda", 0, 1e12);
+                const ZeroShotClassifier::Params params = closedFormParams(cli);
                 trainFromStatistics(total, all, params)->save(output);
                 std::cerr << "zsl_shard: " << methodName(params.method) << " on " << total->numSamples() << " samples -> " << output << std::endl;
             }

@@ -23,25 +23,7 @@ using namespace cv;
 using namespace cv::zsl;
 using namespace zsl_shards;
 
-static const char* keys =
-    "{help h usage ? |             | print this message }"
-    "{list           |             | image list, one path per line (label) }"
-    "{backbone       |             | backbone model (label) }"
-    "{config         |             | backbone config (label) }"
-    "{preset         | torchvision | preprocessing: torchvision, caffe or fashion (label) }"
-    "{layer          |             | feature layer (label; default: the last global pooling) }"
-    "{classifier     |             | zero-shot model to label the features with (label; optional) }"
-    "{gzsl           |             | label among seen and unseen classes (label) }"
-    "{batch          | 16          | images per forward pass (label) }"
-    "{dir            |             | shard folder (label) }"
-    "{prototypes     |             | class prototypes (train) }"
-    "{method         | ESZSL       | ESZSL or SAE (train) }"
-    "{gamma          | 1           | ESZSL visual-side regulariser (train) }"
-    "{lambda         | 1           | ESZSL semantic-side regulariser / SAE lambda (train) }"
-    "{normalize      |             | L2-normalise feature rows (train) }"
-    "{queries        |             | query features file (retrieve) }"
-    "{k              | 10          | neighbours per query (retrieve) }"
-    "{output o       |             | output file (written by rank 0) }";
+static const std::string keys = std::string("{help h usage ? |             | print this message }") + zsl_shards::jobOptions();
 
 namespace {
 
@@ -102,16 +84,7 @@ std::vector<String> myFiles(const std::vector<String>& files)
 
 int label(const zsl_samples::Cli& cli, const std::string& output)
 {
-    LabelJob job;
-    job.list = cli.str("list");
-    job.backbone = cli.str("backbone");
-    job.config = cli.str("config");
-    job.preset = cli.str("preset");
-    job.layer = cli.str("layer");
-    job.classifier = cli.str("classifier");
-    job.gzsl = cli.flag("gzsl");
-    job.batch = (int)cli.integer("batch", 1, 65536);
-    job.dir = cli.str("dir");
+    const LabelJob job = labelJobFromCli(cli);
     bool ok = allSucceeded("label", [&] {
         if (job.list.empty() || job.backbone.empty() || job.dir.empty())
             CV_Error(Error::StsBadArg, "--list, --backbone and --dir are required");
@@ -148,14 +121,7 @@ int train(const zsl_samples::Cli& cli, const std::vector<String>& files, const s
             CV_Error(Error::StsBadArg, "give the feature files");
         zsl_samples::checkOutput("--output", output, {".yml", ".yml.gz", ".json", ".json.gz", ".xml", ".xml.gz"}, files);
         all = zslsample::readAnyPrototypes(cli.str("prototypes"));
-        params.method = methodFromName(cli.str("method"));
-        params.normalizeFeatures = cli.flag("normalize");
-        params.eszslGamma = cli.real("gamma", 0, 1e12);
-        params.eszslLambda = cli.real("lambda", 0, 1e12);
-        if (params.method == ZeroShotClassifier::SAE)
-            params.saeLambda = cli.real("lambda", 0, 1e12);
-        if (params.method != ZeroShotClassifier::ESZSL && params.method != ZeroShotClassifier::SAE)
-            CV_Error(Error::StsBadArg, "--method: distributed training is exact for the closed-form methods ESZSL and SAE only");
+        params = closedFormParams(cli);
         mine = statisticsOf(myFiles(files), all, 0, params.normalizeFeatures);
         dims = mine ? mine->featureDim() : 0;
     });
