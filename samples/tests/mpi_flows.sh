@@ -127,6 +127,19 @@ resume)         # a rerun skips complete shards, recomputes a truncated (partial
   grep -q "rank 2: shard 2 of 3 computed" log2 || fail "missing shard 2 not computed: $(cat log2)"
   [ "$(stat -c %Y.%s s/shard-0-of-3.yml.gz)" = "$t0" ] || fail "shard 0 rewritten"
   same_rows out.yml.gz first.yml.gz
+  # A job killed mid-run (SIGTERM to mpirun while rank 2 blocks on a FIFO in place of its last image): the finished
+  # shards are kept, nothing is merged, and the rerun computes only the killed shard.
+  last=$(tail -1 list.txt); cp "$last" keep.png; rm "$last"; mkfifo "$last"
+  "$MPIRUN" --allow-run-as-root --oversubscribe -np 3 $B/zsl_mpi label $LABEL --dir=k --output=killed.yml.gz 2>klog & pid=$!
+  for i in $(seq 240); do [ -f k/shard-0-of-3.yml.gz ] && [ -f k/shard-1-of-3.yml.gz ] && break; sleep 0.5; done
+  [ -f k/shard-1-of-3.yml.gz ] || { kill -TERM $pid; fail "shards 0 and 1 not written: $(cat klog)"; }
+  sleep 1; kill -TERM $pid; wait $pid && fail "the killed job exited 0"
+  rm "$last"; cp keep.png "$last"
+  [ -e killed.yml.gz ] && fail "merged output written by a killed job"
+  [ -e k/shard-2-of-3.yml.gz ] && fail "the killed shard left a file"
+  mpi 3 label $LABEL --dir=k --output=killed.yml.gz 2>klog2 || { cat klog2; fail "rerun after the kill"; }
+  [ $(grep -o "skipped" klog2 | wc -l) = 2 ] && grep -q "rank 2: shard 2 of 3 computed" klog2 || fail "resume after kill: $(cat klog2)"
+  same_rows killed.yml.gz first.yml.gz
   # Another job (another backbone option) in the same folder: every shard is stale and recomputed.
   mpi 3 label $LABEL --batch=7 --dir=s --output=out.yml.gz 2>log3 || { cat log3; fail "same job, other batch"; }
   [ $(grep -o "skipped" log3 | wc -l) = 3 ] || fail "the batch size is not part of the job: $(cat log3)"
