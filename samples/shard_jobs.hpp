@@ -14,6 +14,7 @@
 #include "sample_cli.hpp"
 #include <opencv2/zsl.hpp>
 
+#include <sys/stat.h>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -105,12 +106,19 @@ struct LabelJob
     int batch = 16;
     std::string dir;        //!< shard folder
 
-    /** What a shard's content depends on, hashed with the shard's items. */
+    /** What a shard's content depends on, hashed with the shard's items: the options, and the size and
+        modification time of the model files (a model replaced at the same path makes every shard stale). */
     uint64 key(int shard, int shards, const std::vector<String>& items) const
     {
         uint64 h = fnv1a(std::string("zsl-label-v1"), 1469598103934665603ULL);
         for (const std::string& s : {backbone, config, preset, layer, classifier, std::string(gzsl ? "gzsl" : "zsl")})
             h = fnv1a(s, h);
+        for (const std::string& f : {backbone, config, classifier})
+        {
+            struct stat st;
+            if (!f.empty() && ::stat(f.c_str(), &st) == 0)
+                h = fnv1a(format("%lld:%lld", (long long)st.st_size, (long long)st.st_mtime), h);
+        }
         h = fnv1a(format("%d/%d", shard, shards), h);
         for (const String& s : items)
             h = fnv1a(s, h);
