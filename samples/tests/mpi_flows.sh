@@ -70,6 +70,14 @@ PY
 classify() { $B/zsl_classify --model=$1 --json new.yml.gz > $2 || fail "classify with $1"; }
 case $FLOW in
 shard_cli)      # zsl_shard, one process per shard (the Slurm/Spark contract), against the single-process tools
+  usage() { "$@" >/dev/null 2>&1; [ $? -eq 2 ] || fail "not a usage error: $*"; }
+  usage $B/zsl_shard label --no-such-option=1; usage $B/zsl_shard no-such-step; usage $B/zsl_shard
+  usage $B/zsl_shard merge-labels --shards=zero $LABEL --dir=x --output=o.yml.gz
+  for bad in 3/3 -1/3 1/0 1 a/b; do
+    msg=$($B/zsl_shard label --shard=$bad $LABEL --dir=x 2>&1) && fail "--shard=$bad accepted"
+    echo "$msg" | grep -q "\-\-shard=$bad" || fail "--shard=$bad not named: $msg"
+  done
+  [ -e x ] && fail "a refused shard created its folder"
   for i in 0 1 2; do $B/zsl_shard label --shard=$i/3 $LABEL --dir=shards 2>/dev/null || fail "label shard $i"; done
   $B/zsl_shard merge-labels --shards=3 $LABEL --dir=shards --output=all.yml.gz 2>/dev/null || fail "merge-labels"
   $B/zsl_extract --model=$M --preset=fashion-mnist --output=ref.yml.gz img/*/*.png >/dev/null 2>&1 || fail "extract"
