@@ -54,7 +54,8 @@ TEST_P(ZSL_TrainingStatisticsMethod, shardsMergedEqualTrainingOnConcatenatedData
 
     const Mat wd = learnedMatrix(direct, weightName(method)), ws = learnedMatrix(sharded, weightName(method));
     ASSERT_EQ(wd.size(), ws.size());
-    EXPECT_LE(relativeDifference(ws, wd), 1e-5);
+    // Within 1e-5 (the bound asked for) by far: statistics in double leave only the float rounding of the weights.
+    EXPECT_LE(relativeDifference(ws, wd), 1e-6);
 
     direct->setUnseenClasses(p.unseen);
     sharded->setUnseenClasses(p.unseen);
