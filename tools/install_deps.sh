@@ -18,6 +18,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # word vectors and gallery search (tools/make_word_vectors.sh, GalleryIndex's FLANN)
   libopencv-flann-dev fasttext dict-gcide wordnet
+  # HNSW approximate search (GalleryIndex::ANN_HNSW, header-only)
+  libhnswlib-dev
   # libFuzzer harnesses (tools/run_fuzzers.sh, a brief run in tools/run_tests.sh)
   clang
   # scale-out tools on MPI (samples/mpi/zsl_mpi.cpp, ZSL_WITH_MPI) and their zsl_mpi_* CTest flows (mpirun)

@@ -10,6 +10,7 @@
 #include "opencv2/zsl.hpp"
 #include "search/cosine_search.hpp"
 #include "io/process_memory.hpp" // the float path alone, as the peer of the quantized single-query path
+#include "bench_data.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -101,38 +102,6 @@ double istreamMBps(const std::string& path, int lines, int dim)
     return bytes / 1e6 / (cpuNow() - t0);
 }
 
-// Embedding-like data: clusters with a low intrinsic dimension (real word/image embeddings are
-// far from isotropic; uniform random 300-d points have no meaningful neighbours).
-Mat embeddingLike(int n, int d, uint64 seed)
-{
-    const int clusters = 2000, latent = 8;
-    cv::RNG rng(seed);
-    Mat centers(clusters, d, CV_32F), bases(clusters * latent, d, CV_32F);
-    cv::RNG(12345).fill(centers, cv::RNG::NORMAL, 0, 1);
-    cv::RNG(54321).fill(bases, cv::RNG::NORMAL, 0, 0.35);
-    Mat x(n, d, CV_32F);
-    cv::parallel_for_(Range(0, n), [&](const Range& r) {
-        cv::RNG lr(seed * 1000003 + (uint64)r.start);
-        std::vector<float> z(latent);
-        for (int i = r.start; i < r.end; i++)
-        {
-            const int c = lr.uniform(0, clusters);
-            float* row = x.ptr<float>(i);
-            lr.fill(z, cv::RNG::NORMAL, 0, 1);
-            const float* ce = centers.ptr<float>(c);
-            for (int j = 0; j < d; j++)
-                row[j] = ce[j] + (float)lr.gaussian(0.05);
-            for (int l = 0; l < latent; l++)
-            {
-                const float* b = bases.ptr<float>(c * latent + l);
-                for (int j = 0; j < d; j++)
-                    row[j] += z[l] * b[j];
-            }
-        }
-    });
-    return x;
-}
-
 void benchLoad(const std::string& path, int words, int dim)
 {
     if (fileSize(path) <= 0)
@@ -181,14 +150,14 @@ void benchSearch(int n, int dim, int nq, const std::vector<int>& algorithms, int
     double t0 = now();
     Ptr<GalleryIndex> g;
     {
-        Mat x = embeddingLike(n, dim, 1);
+        Mat x = zsl_bench::embeddingLike(n, dim, 1);
         std::cout << cv::format("generate: %.1f s", now() - t0) << std::endl;
         t0 = now();
         g = GalleryIndex::create(x);
         std::cout << cv::format("GalleryIndex::create (normalise, one copy): %.2f s", now() - t0) << std::endl;
     }
     // Queries: perturbed gallery items (a new photo of a known kind of thing).
-    Mat q = embeddingLike(nq, dim, 2);
+    Mat q = zsl_bench::embeddingLike(nq, dim, 2);
 
     Mat exact, esim;
     t0 = now();

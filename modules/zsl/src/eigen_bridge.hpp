@@ -19,6 +19,22 @@ using ConstRowMapXf = Eigen::Map<const RowMatrixXf>;
 // Read-only view of float rows (a Map of a cv::Mat's data or a RowMatrixXf), bound without a copy.
 using RowRefXf = Eigen::Ref<const RowMatrixXf>;
 
+/** Products with at most this many feature rows run on Eigen's own single-threaded kernels instead of BLAS.
+    A multi-threaded OpenBLAS call wakes its worker threads, which then busy-wait (OpenBLAS's THREAD_TIMEOUT,
+    ~0.1 s) and take the cores from whatever runs next: at batch 1, the dnn forward pass of the next image
+    (+5-25 CPU ms per image, doc/benchmarks.md "Visual encoder"). A few rows are microseconds of work anyway. */
+constexpr Eigen::Index kFewRows = 16;
+
+/** a * b as a row-major float matrix: Eigen's lazy (coefficient-based) product when a has few rows
+    (see kFewRows), the BLAS-backed GEMM otherwise. */
+template <typename A, typename B>
+RowMatrixXf productForRows(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b)
+{
+    if (a.rows() <= kFewRows)
+        return a.lazyProduct(b);
+    return a * b;
+}
+
 /** Copies a 2-D, single-channel matrix of any numeric depth into a float matrix.
     `what` names the argument in error messages ("features", "prototypes", ...).
     Throws cv::Exception on an empty matrix (unless allowEmpty), several channels or NaN/Inf. */

@@ -207,7 +207,8 @@ public:
     void train(InputArray features, InputArray labels, const ClassPrototypes& seen) CV_OVERRIDE
     {
         trainWith(seen, [&](const ClassifierState& s, CompatibilityModel& model, const RowMatrixXf& seenPrototypes) {
-            RowMatrixXf X = prepareFeatures(s, features, "zsl train: features");
+            FeatureRows rows; // in place for continuous CV_32F input: training reads the features, never copies them
+            const ConstRowMapXf X = featureRows(s, features, "zsl train: features", rows, /*scoresRevealNonFinite*/ false);
             std::vector<int> y = toLabels(labels, seen.size(), "zsl train: labels");
             if ((int)y.size() != X.rows())
                 CV_Error(Error::StsBadSize, cv::format("zsl train: %d feature rows but %d labels", (int)X.rows(), (int)y.size()));
@@ -345,7 +346,7 @@ public:
         if (s->table.rows() == 0)
             CV_Error(Error::StsError, "zsl computeScores: no classes registered");
         FeatureRows rows;
-        const ConstRowMapXf X = featureRows(*s, features, "zsl computeScores: features", rows);
+        const ConstRowMapXf X = scoringRows(*s, features, "zsl computeScores: features", rows);
         const RowMatrixXf S = s->model->scores(X, s->table);
         checkScores(rows, S, "zsl computeScores: features");
         toOutput(S, scores);
@@ -370,7 +371,7 @@ public:
         const StatePtr s = snapshot();
         checkTrained(*s, "predictAttributes");
         FeatureRows rows;
-        const ConstRowMapXf X = featureRows(*s, features, "zsl predictAttributes: features", rows);
+        const ConstRowMapXf X = scoringRows(*s, features, "zsl predictAttributes: features", rows);
         const RowMatrixXf A = s->model->embed(X);
         checkScores(rows, A, "zsl predictAttributes: features");
         toOutput(A, attributes);
@@ -678,9 +679,10 @@ private:
         return X;
     }
 
-    /** Features for scoring: a zero-copy view of continuous CV_32F input when the model is linear in the
-        features (its non-finite scores then reveal non-finite input, checked by checkScores()), else a
-        checked, converted copy in `copy`. */
+    /** Features as an Eigen view: continuous CV_32F input is read in place when no normalisation applies,
+        other input is checked and converted into `copy`. A view is checked for NaN/Inf here (one read
+        pass, no copy), unless `scoresRevealNonFinite`: for a model linear in the features, a non-finite
+        input value always makes its output row non-finite, which checkScores() then reports. */
     struct FeatureRows
     {
         Mat input;
@@ -688,19 +690,30 @@ private:
         bool checked = false; // input already checked for NaN/Inf
     };
 
-    static ConstRowMapXf featureRows(const ClassifierState& s, InputArray features, const char* what, FeatureRows& rows)
+    static ConstRowMapXf featureRows(const ClassifierState& s, InputArray features, const char* what, FeatureRows& rows,
+                                     bool scoresRevealNonFinite)
     {
         rows.input = features.getMat();
         const Mat& m = rows.input;
-        if (!s.params.normalizeFeatures && s.trained && s.model->linearInFeatures() && m.type() == CV_32FC1 &&
-            m.dims == 2 && !m.empty() && m.isContinuous())
+        if (!s.params.normalizeFeatures && m.type() == CV_32FC1 && m.dims == 2 && !m.empty() && m.isContinuous())
         {
             checkFeatureDim(s, m.cols, what);
+            if (!scoresRevealNonFinite)
+            {
+                checkFinite(m, what);
+                rows.checked = true;
+            }
             return ConstRowMapXf(m.ptr<float>(), m.rows, m.cols);
         }
         rows.copy = prepareFeatures(s, features, what);
         rows.checked = true;
         return ConstRowMapXf(rows.copy.data(), rows.copy.rows(), rows.copy.cols());
+    }
+
+    //! featureRows() for scoring with the state's trained model.
+    static ConstRowMapXf scoringRows(const ClassifierState& s, InputArray features, const char* what, FeatureRows& rows)
+    {
+        return featureRows(s, features, what, rows, s.model->linearInFeatures());
     }
 
     /** Throws when a row of `out` (scores or embeddings) is not finite, naming the input value behind it. */
@@ -742,7 +755,7 @@ private:
             CV_Error(Error::StsOutOfRange, cv::format("zsl predict: topK=%d must be in [1, %d] (number of candidate classes)",
                                                       topK, numCandidates));
         FeatureRows rows;
-        const ConstRowMapXf X = featureRows(s, features, "zsl predict: features", rows);
+        const ConstRowMapXf X = scoringRows(s, features, "zsl predict: features", rows);
         // Score every class, then keep the candidates: the same numbers as computeScores(), bit for bit.
         RowMatrixXf all = s.model->scores(X, s.table);
         checkScores(rows, all, "zsl predict: features");

@@ -64,4 +64,85 @@ TEST(ZSL_ESZSL, weightsEqualDirectSolveOfTheClosedForm)
     EXPECT_LT((Vgot - Vref).norm() / Vref.norm(), 1e-4);
 }
 
+// gamma = 0 with fewer samples than feature dimensions: X^T X is singular, Cholesky fails and the LDLT
+// fallback must still return a finite solution of the normal equations (X^T X) V (S^T S + lambda I) = X^T Y S.
+TEST(ZSL_ESZSL, semiDefiniteSystemFallsBackToLdlt)
+{
+    zsltest::SyntheticOptions o;
+    o.featureDim = 64;
+    o.attributeDim = 10;
+    o.numSeen = 5;
+    o.trainPerClass = 4; // 5 seen classes x 4 = 20 samples < 64 dimensions
+    zsltest::SyntheticProblem p = makeSyntheticProblem(o);
+    ASSERT_LT(p.trainX.rows, p.trainX.cols);
+    ZeroShotClassifier::Params params;
+    params.eszslGamma = 0;
+    params.eszslLambda = 1.0;
+    Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+    ASSERT_NO_THROW(zsl->train(p.trainX, p.trainY, p.seen));
+    Mat V = learnedMatrix(zsl, "V");
+    ASSERT_TRUE(cv::checkRange(V));
+
+    using MatD = Eigen::MatrixXd;
+    const int n = p.trainX.rows, d = p.trainX.cols, c = p.seen.size(), a = p.seen.dims();
+    MatD X(n, d), S(c, a), Y = MatD::Constant(n, c, -1.0), Vd(d, a);
+    for (int i = 0; i < n; i++)
+    {
+        for (int j = 0; j < d; j++)
+            X(i, j) = p.trainX.at<float>(i, j);
+        Y(i, p.trainY.at<int>(i)) = 1.0;
+    }
+    for (int i = 0; i < c; i++)
+        for (int j = 0; j < a; j++)
+            S(i, j) = p.seen.vectors.at<float>(i, j);
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < a; j++)
+            Vd(i, j) = V.at<float>(i, j);
+    const MatD rhs = X.transpose() * Y * S;
+    const MatD lhs = X.transpose() * X * Vd * (S.transpose() * S + MatD::Identity(a, a));
+    EXPECT_LT((lhs - rhs).norm() / rhs.norm(), 1e-3);
+}
+
+// Training reads continuous CV_32F features in place; other layouts are converted first. Both must give the
+// same model, and a NaN/Inf feature must be named by row and column on either path, for every method.
+TEST(ZSL_ESZSL, inPlaceAndConvertedTrainingInputAgree)
+{
+    zsltest::SyntheticProblem p = makeSyntheticProblem();
+    Ptr<ZeroShotClassifier> inPlace = ZeroShotClassifier::create(), converted = ZeroShotClassifier::create();
+    inPlace->train(p.trainX, p.trainY, p.seen);
+    Mat wide(p.trainX.rows, p.trainX.cols + 3, CV_32F, Scalar(0));
+    p.trainX.copyTo(wide.colRange(0, p.trainX.cols));
+    converted->train(wide.colRange(0, p.trainX.cols), p.trainY, p.seen); // not continuous: copied
+    EXPECT_LE(cv::norm(learnedMatrix(inPlace, "V"), learnedMatrix(converted, "V"), NORM_INF), 1e-6);
+}
+
+TEST(ZSL_ESZSL, nonFiniteTrainingFeaturesAreNamedForEveryMethod)
+{
+    zsltest::SyntheticProblem p = makeSyntheticProblem();
+    for (int method : {ZeroShotClassifier::ESZSL, ZeroShotClassifier::SAE, ZeroShotClassifier::DEVISE,
+                       ZeroShotClassifier::ALE, ZeroShotClassifier::MLP, ZeroShotClassifier::CONSE})
+        for (bool continuous : {true, false})
+        {
+            SCOPED_TRACE(cv::format("method %d, continuous %d", method, (int)continuous));
+            ZeroShotClassifier::Params params;
+            params.method = method;
+            params.epochs = 1;
+            Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+            Mat wide(p.trainX.rows, p.trainX.cols + 2, CV_32F, Scalar(0));
+            p.trainX.copyTo(wide.colRange(0, p.trainX.cols));
+            Mat X = continuous ? p.trainX.clone() : wide.colRange(0, p.trainX.cols);
+            X.at<float>(11, 2) = std::numeric_limits<float>::quiet_NaN();
+            try
+            {
+                zsl->train(X, p.trainY, p.seen);
+                ADD_FAILURE() << "NaN feature accepted";
+            }
+            catch (const cv::Exception& e)
+            {
+                EXPECT_NE(e.err.find("row 11, column 2"), std::string::npos) << e.err;
+            }
+            EXPECT_FALSE(zsl->isTrained());
+        }
+}
+
 }} // namespace

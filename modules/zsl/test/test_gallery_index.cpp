@@ -231,6 +231,132 @@ TEST(ZSL_GalleryIndex, load_rejects_corrupt_truncated_hostile_foreign)
     EXPECT_NO_THROW(GalleryIndex::load(dir + "/ok.zslidx"));
 }
 
+#ifdef ZSL_HAVE_HNSWLIB
+// HNSW: high recall at a small candidate list, exact similarities, the same graph for the same seed
+// (row-order insertion), and save/load rebuilding exactly that graph.
+TEST(ZSL_GalleryIndex, hnsw_recall_exact_similarities_and_determinism)
+{
+    Mat g = embeddingLike(20000, 64, 50, 6, 5), q = embeddingLike(200, 64, 50, 6, 6);
+    Ptr<GalleryIndex> index = GalleryIndex::create(g);
+    Mat exact, esim;
+    index->search(q, 10, exact, esim);
+    GalleryANNParams p;
+    p.algorithm = GalleryIndex::ANN_HNSW;
+    p.checks = 64;
+    p.hnswM = 12;
+    p.hnswEfConstruction = 100;
+    index->buildApproximate(p);
+    ASSERT_TRUE(index->hasApproximate());
+    Mat approx, asim;
+    index->search(q, 10, approx, asim, GalleryIndex::SEARCH_APPROXIMATE);
+    const double recall = recallAtK(approx, exact);
+    std::cout << "    [ INFO ] HNSW M 12, ef 64: recall@10 = " << recall << std::endl;
+    EXPECT_GE(recall, 0.95);
+    for (int i = 0; i < q.rows; i++)
+        for (int j = 0; j < 10; j++)
+        {
+            const int r = approx.at<int>(i, j);
+            ASSERT_GE(r, 0);
+            const double c = q.row(i).dot(g.row(r)) / (cv::norm(q.row(i)) * cv::norm(g.row(r)));
+            EXPECT_NEAR(asim.at<float>(i, j), c, 1e-5);
+            if (j > 0)
+                EXPECT_GE(asim.at<float>(i, j - 1), asim.at<float>(i, j)); // best first
+        }
+    // A smaller candidate list may only lose recall; a larger one reaches (nearly) the exact answer.
+    index->setChecks(10);
+    Mat small, ssim;
+    index->search(q, 10, small, ssim, GalleryIndex::SEARCH_APPROXIMATE);
+    EXPECT_LE(recallAtK(small, exact), recall + 1e-9);
+    index->setChecks(400);
+    index->search(q, 10, small, ssim, GalleryIndex::SEARCH_APPROXIMATE);
+    EXPECT_GE(recallAtK(small, exact), 0.99);
+    index->setChecks(64);
+
+    // Same data and seed: the same graph, so the same answers; single queries equal the batch.
+    Ptr<GalleryIndex> again = GalleryIndex::create(g);
+    again->buildApproximate(p);
+    Mat a2, s2;
+    again->search(q, 10, a2, s2, GalleryIndex::SEARCH_APPROXIMATE);
+    EXPECT_EQ(cv::norm(approx, a2, NORM_INF), 0);
+    EXPECT_EQ(cv::norm(asim, s2, NORM_INF), 0);
+    Mat one, onesim;
+    again->search(q.row(17), 10, one, onesim, GalleryIndex::SEARCH_APPROXIMATE);
+    EXPECT_EQ(cv::norm(one, approx.row(17), NORM_INF), 0);
+
+    const std::string path = tempDir() + "/hnsw.zslidx";
+    index->save(path);
+    Ptr<GalleryIndex> back = GalleryIndex::load(path);
+    ASSERT_TRUE(back->hasApproximate());
+    const GalleryANNParams bp = back->getANNParams();
+    EXPECT_EQ(bp.algorithm, (int)GalleryIndex::ANN_HNSW);
+    EXPECT_EQ(bp.hnswM, 12);
+    EXPECT_EQ(bp.hnswEfConstruction, 100);
+    EXPECT_EQ(bp.checks, 64);
+    back->search(q, 10, a2, s2, GalleryIndex::SEARCH_APPROXIMATE);
+    EXPECT_EQ(cv::norm(approx, a2, NORM_INF), 0);
+
+    // add() drops the graph (it holds copies of the old rows).
+    back->add(q.rowRange(0, 3));
+    EXPECT_FALSE(back->hasApproximate());
+    EXPECT_THROW(back->search(q, 10, a2, s2, GalleryIndex::SEARCH_APPROXIMATE), cv::Exception);
+}
+
+TEST(ZSL_GalleryIndex, hnsw_bad_parameters_and_hostile_files)
+{
+    Mat g = clustered(300, 8, 5, 0.4, 9);
+    Ptr<GalleryIndex> index = GalleryIndex::create(g);
+    GalleryANNParams p;
+    p.algorithm = GalleryIndex::ANN_HNSW;
+    for (int m : {0, 1, 257, 1 << 30})
+    {
+        GalleryANNParams b = p;
+        b.hnswM = m;
+        EXPECT_THROW(index->buildApproximate(b), cv::Exception) << "hnswM " << m;
+    }
+    for (int ef : {0, -5, 100001})
+    {
+        GalleryANNParams b = p;
+        b.hnswEfConstruction = ef;
+        EXPECT_THROW(index->buildApproximate(b), cv::Exception) << "efConstruction " << ef;
+    }
+    GalleryANNParams unknown = p;
+    unknown.algorithm = 3;
+    EXPECT_THROW(index->buildApproximate(unknown), cv::Exception);
+
+    index->buildApproximate(p);
+    const std::string dir = tempDir();
+    index->save(dir + "/ok.zslidx");
+    std::ifstream in(dir + "/ok.zslidx", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The HNSW parameters sit just before the 8-byte end marker: a hostile M must be refused before
+    // anything is built (M = 2^30 would ask hnswlib for terabytes).
+    const size_t mAt = bytes.size() - 8 - 8, efAt = bytes.size() - 8 - 4;
+    int32_t m = 0;
+    std::memcpy(&m, &bytes[mAt], 4);
+    ASSERT_EQ(m, 16);
+    for (const auto& field : {std::make_pair(mAt, (int32_t)(1 << 30)), std::make_pair(efAt, (int32_t)-1)})
+    {
+        std::string hostile = bytes;
+        std::memcpy(&hostile[field.first], &field.second, 4);
+        std::ofstream(dir + "/hostile.zslidx", std::ios::binary) << hostile;
+        try
+        {
+            GalleryIndex::load(dir + "/hostile.zslidx");
+            ADD_FAILURE() << "hostile HNSW parameter accepted";
+        }
+        catch (const cv::Exception& e)
+        {
+            EXPECT_NE(e.err.find("hostile.zslidx"), std::string::npos) << e.err;
+            EXPECT_NE(e.err.find("hnsw"), std::string::npos) << e.err;
+        }
+    }
+    // Cut inside the HNSW extension of the ANN header.
+    std::ofstream(dir + "/cut.zslidx", std::ios::binary) << bytes.substr(0, bytes.size() - 8 - 6);
+    EXPECT_THROW(GalleryIndex::load(dir + "/cut.zslidx"), cv::Exception);
+    EXPECT_NO_THROW(GalleryIndex::load(dir + "/ok.zslidx"));
+}
+#endif
+
 TEST(ZSL_OpenVocabulary, words_to_images_and_images_to_words)
 {
     // A classifier trained on word-vector prototypes; its embeddings then query words and galleries.

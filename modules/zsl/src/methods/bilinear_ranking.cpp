@@ -60,7 +60,7 @@ static void weightGradient(const RowMatrixXf& Xb, const RowMatrixXf& GS, RowMatr
 }
 
 // Trains W on (X, y, S) for up to options.epochs epochs; validates on (Xv, yv, Sv) when Xv has rows.
-static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                                       const RowMatrixXf& Xv, const std::vector<int>& yv, const RowMatrixXf& Sv,
                                       const nn::EpochOptions& options, const ZeroShotClassifier::Params& p,
                                       const BilinearRankingOptions& method, float margin, nn::Rng& rng,
@@ -98,7 +98,7 @@ static nn::EpochSummary trainBilinear(nn::Parameter& W, const RowMatrixXf& X, co
     return summary;
 }
 
-void BilinearRankingModel::train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& seen,
+void BilinearRankingModel::train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& seen,
                                  const ProgressCallback& progress)
 {
     RowMatrixXf S = seen;
@@ -136,14 +136,15 @@ void BilinearRankingModel::train(const RowMatrixXf& X, const std::vector<int>& y
 
 RowMatrixXf BilinearRankingModel::scores(const RowRefXf& X, const RowMatrixXf& P) const
 {
+    const RowMatrixXf XW = productForRows(X, W_);
     if (options_.unitPrototypes)
-        return nn::cosineSimilarity(X * W_, P);
-    return (X * W_) * P.transpose();
+        return nn::cosineSimilarity(XW, P);
+    return productForRows(XW, P.transpose());
 }
 
 RowMatrixXf BilinearRankingModel::embed(const RowRefXf& X) const
 {
-    return X * W_;
+    return productForRows(X, W_);
 }
 
 void BilinearRankingModel::write(FileStorage& fs) const

@@ -32,7 +32,7 @@ class BilinearRankingModel : public CompatibilityModel
 public:
     BilinearRankingModel(const ZeroShotClassifier::Params& p, const BilinearRankingOptions& options);
 
-    void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback& progress) CV_OVERRIDE;
 
     RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE;

@@ -3,6 +3,14 @@
 #include "methods/closed_form.hpp"
 #include <Eigen/SparseCore>
 
+#ifdef ZSL_HAVE_LAPACK
+extern "C" {
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info);
+void dpotrs_(const char* uplo, const int* n, const int* nrhs, const double* a, const int* lda, double* b,
+             const int* ldb, int* info);
+}
+#endif
+
 namespace cv {
 namespace zsl {
 namespace detail {
@@ -18,7 +26,7 @@ Eigen::Index ClosedFormStatistics::blockRows(Eigen::Index featureDim)
     return std::max<Eigen::Index>(64, std::min<Eigen::Index>(4096, (Eigen::Index(1) << 22) / std::max<Eigen::Index>(featureDim, 1)));
 }
 
-void ClosedFormStatistics::add(const RowMatrixXf& X, const std::vector<int>& y)
+void ClosedFormStatistics::add(const RowRefXf& X, const std::vector<int>& y)
 {
     CV_Assert(X.cols() == gram.rows() && (Eigen::Index)y.size() == X.rows());
     const Eigen::Index D = X.cols(), block = blockRows(D);
@@ -49,6 +57,27 @@ void ClosedFormStatistics::merge(const ClosedFormStatistics& other)
     gram += other.gram;
     classSums += other.classSums;
     counts += other.counts;
+}
+
+bool solveSpdInPlace(Eigen::MatrixXd& A, Eigen::MatrixXd& B)
+{
+    CV_Assert(A.rows() == A.cols() && B.rows() == A.rows());
+#ifdef ZSL_HAVE_LAPACK
+    const int n = (int)A.rows(), nrhs = (int)B.cols();
+    int info = 0;
+    dpotrf_("L", &n, A.data(), &n, &info);
+    if (info != 0)
+        return false; // info > 0: leading minor not positive definite
+    dpotrs_("L", &n, &nrhs, A.data(), &n, B.data(), &n, &info);
+    CV_Assert(info == 0);
+    return true;
+#else
+    Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> cholesky(A);
+    if (cholesky.info() != Eigen::Success)
+        return false;
+    cholesky.solveInPlace(B);
+    return true;
+#endif
 }
 
 }}} // namespace cv::zsl::detail

@@ -23,7 +23,7 @@ struct ClosedFormStatistics
         between shardings by ~1e-7 relative, which the ESZSL solve amplifies by the condition number
         (3e-5 on a well-posed synthetic problem); in double, shards merged match one pass to ~1e-12.
         The result depends only on the rows and their order (not on threads). */
-    void add(const RowMatrixXf& X, const std::vector<int>& y);
+    void add(const RowRefXf& X, const std::vector<int>& y);
 
     //! Rows per block of add(): the widened block stays near 32 MiB (64 to 4096 rows).
     static Eigen::Index blockRows(Eigen::Index featureDim);
@@ -39,6 +39,12 @@ struct ClosedFormStatistics
     Eigen::MatrixXd classSums; //!< C x D: row c is the sum of the rows labelled c
     Eigen::VectorXd counts;    //!< C: samples of each class
 };
+
+/** Solves A Z = B in place (B becomes Z) for a symmetric A whose lower triangle is read; the lower
+    triangle and diagonal of A are overwritten by its Cholesky factor, the strict upper triangle is kept.
+    Returns false, leaving B unchanged, when A is not numerically positive definite. LAPACK's blocked, multi-threaded dpotrf/dpotrs when the BLAS backend carries LAPACK
+    (Eigen's LLT runs its panels on one thread: 2-3x slower at D = 2048), else Eigen's LLT. */
+bool solveSpdInPlace(Eigen::MatrixXd& A, Eigen::MatrixXd& B);
 
 }}} // namespace cv::zsl::detail
 

@@ -26,7 +26,7 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     }
 }
 
-void CompatibilityModel::trainFromStatistics(const ClosedFormStatistics&, const RowMatrixXf&)
+void CompatibilityModel::trainFromStatistics(ClosedFormStatistics, const RowMatrixXf&)
 {
     CV_Error(Error::StsNotImplemented,
              cv::format("zsl: %s cannot be trained from sufficient statistics (only the closed-form methods ESZSL and SAE)",

@@ -26,13 +26,14 @@ public:
     virtual int method() const = 0;
 
     /** Learns from seen classes: X (N x D) with labels y in [0, C) and seen prototypes S (C x A). */
-    virtual void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    virtual void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                        const ProgressCallback& progress) = 0;
 
     /** Learns from the sufficient statistics of the training set (closed-form methods: ESZSL, SAE; their
         train() is ClosedFormStatistics::add() followed by this). S: C x A seen prototypes, C =
-        stats.numClasses(). The default throws: iterative methods need the samples. */
-    virtual void trainFromStatistics(const ClosedFormStatistics& stats, const RowMatrixXf& S);
+        stats.numClasses(). Taken by value: the solves work in place on the D x D Gram matrix (callers
+        that keep theirs pass a copy, train() moves its own). The default throws: iterative methods need the samples. */
+    virtual void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S);
 
     /** Called whenever the class table changes (all prototypes, seen rows first). Models that need the
         candidate prototypes at training time (GENERATIVE) do that work here; others ignore it. */

@@ -73,7 +73,7 @@ public:
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::CONSE; }
 
-    void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback& progress) CV_OVERRIDE
     {
         const int C = (int)S.rows();
@@ -141,7 +141,7 @@ public:
 private:
     // Trains a linear softmax classifier on (X, y) over C classes. With validation data it validates ConSE
     // (classes Sv) after every epoch, stops early and stores the best epoch in *bestEpoch.
-    nn::Sequential trainClassifier(const RowMatrixXf& X, const std::vector<int>& y, int C, const RowMatrixXf& S,
+    nn::Sequential trainClassifier(const RowRefXf& X, const std::vector<int>& y, int C, const RowMatrixXf& S,
                                    const RowMatrixXf& Xv, const std::vector<int>& yv, const RowMatrixXf& Sv,
                                    const nn::EpochOptions& options, nn::Rng& rng, const ProgressCallback& progress,
                                    int* bestEpoch) const

@@ -3,6 +3,7 @@
 #include "precomp.hpp"
 #include "methods/compatibility_model.hpp"
 #include "methods/closed_form.hpp"
+#include <Eigen/Eigenvalues>
 
 namespace cv {
 namespace zsl {
@@ -18,42 +19,43 @@ public:
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::ESZSL; }
 
-    void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
         ClosedFormStatistics stats((int)X.cols(), (int)S.rows());
         stats.add(X, y);
-        trainFromStatistics(stats, S);
+        trainFromStatistics(std::move(stats), S);
     }
 
-    void trainFromStatistics(const ClosedFormStatistics& stats, const RowMatrixXf& S) CV_OVERRIDE
+    void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S) CV_OVERRIDE
     {
         const Eigen::Index C = S.rows();
         CV_Assert(stats.numClasses() == C);
-        // X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T.
+        // X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T; the
+        // total sum is the sum of the class sums (every row has one label).
         const Eigen::MatrixXd& sums = stats.classSums;                // C x D
-        Eigen::MatrixXd XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXd::Ones(C);
+        const Eigen::MatrixXd XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXd::Ones(C);
 
         // The solves are O(D^3) against O(N D^2) for the Gram matrix: doing them in double costs
         // little and keeps small regularisers (ill-conditioned systems) accurate.
-        Eigen::MatrixXd left = stats.gram;
-        left.diagonal().array() += gamma_;
         Eigen::MatrixXd right = (S.transpose() * S).cast<double>();
         right.diagonal().array() += lambda_;
 
-        Eigen::MatrixXd XtYS = XtY * S.cast<double>();                // D x A
-        Eigen::MatrixXd solvedLeft;                                   // (X^T X + gI)^-1 X^T Y S
-        // Blocked Cholesky is several times faster than LDLT at D ~ 2048; LDLT's pivoting is the fallback
-        // for the semi-definite case (gamma = 0 with fewer samples than dimensions).
-        Eigen::LLT<Eigen::MatrixXd> leftCholesky(left);
-        if (leftCholesky.info() == Eigen::Success)
-            solvedLeft = leftCholesky.solve(XtYS);
-        else
+        Eigen::MatrixXd solvedLeft = XtY * S.cast<double>();          // becomes (X^T X + gI)^-1 X^T Y S
+        Eigen::MatrixXd left = std::move(stats.gram);
+        left.diagonal().array() += gamma_;
+        // Cholesky first; LDLT's pivoting is the fallback for the semi-definite case (gamma = 0 with fewer
+        // samples than dimensions). The factorisation keeps the strict upper triangle: with the diagonal
+        // saved, the system is still there for the fallback, without a copy of the D x D matrix.
+        const Eigen::VectorXd diagonal = left.diagonal();
+        if (!solveSpdInPlace(left, solvedLeft))
         {
-            Eigen::LDLT<Eigen::MatrixXd> leftSolver(left);
-            if (leftSolver.info() != Eigen::Success)
-                CV_Error(Error::StsError, "zsl ESZSL: the regularised system is singular (increase eszslGamma)");
-            solvedLeft = leftSolver.solve(XtYS);
+            left.diagonal() = diagonal;
+            Eigen::LDLT<Eigen::MatrixXd, Eigen::Upper> leftSolver(left);
+            if (leftSolver.info() == Eigen::Success)
+                solvedLeft = leftSolver.solve(solvedLeft).eval();
+            else
+                solvedLeft = pseudoInverseSolve(left, solvedLeft);
         }
         Eigen::LDLT<Eigen::MatrixXd> rightSolver(right);
         if (rightSolver.info() != Eigen::Success)
@@ -63,18 +65,36 @@ public:
             CV_Error(Error::StsError, "zsl ESZSL: training produced non-finite weights (increase the regularisers)");
     }
 
-    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
+    /** Minimum-norm solution of G Z = B for a symmetric positive semi-definite G (upper triangle read):
+        the last fallback, when LDLT meets a zero pivot followed by a non-zero one, as an exactly singular
+        Gram matrix in double (fewer samples than dimensions, gamma = 0) does. Eigenvalues below
+        D * eps * max are treated as zero; B lies in the range of G (B = X^T Y S), so G Z = B holds. */
+    static Eigen::MatrixXd pseudoInverseSolve(const Eigen::MatrixXd& upper, const Eigen::MatrixXd& B)
     {
-        // Same product, cheaper association: N D C + D A C flops when C < A, else N D A + N A C.
-        if (P.rows() < V_.cols())
-        {
-            const RowMatrixXf VP = V_ * P.transpose();                // D x C
-            return X * VP;
-        }
-        return (X * V_) * P.transpose();
+        const Eigen::MatrixXd G = upper.selfadjointView<Eigen::Upper>();
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G);
+        if (eig.info() != Eigen::Success)
+            CV_Error(Error::StsError, "zsl ESZSL: the regularised system is singular (increase eszslGamma)");
+        const Eigen::VectorXd& ev = eig.eigenvalues();
+        const double tolerance = ev.cwiseAbs().maxCoeff() * (double)G.rows() * std::numeric_limits<double>::epsilon();
+        const Eigen::VectorXd inverse = (ev.array() > tolerance).select(ev.array().inverse(), 0.0);
+        return eig.eigenvectors() * (inverse.asDiagonal() * (eig.eigenvectors().transpose() * B));
     }
 
-    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return X * V_; }
+    RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE
+    {
+        // Same product, cheaper association: X (V P^T) costs D A C + N D C multiply-adds, (X V) P^T costs
+        // N D A + N A C. The first wins for large batches when C < A; a single image takes the second.
+        const double n = (double)X.rows(), d = (double)V_.rows(), a = (double)V_.cols(), c = (double)P.rows();
+        if (d * a * c + n * d * c < n * d * a + n * a * c)
+        {
+            const RowMatrixXf VP = V_ * P.transpose();                // D x C
+            return productForRows(X, VP);
+        }
+        return productForRows(productForRows(X, V_), P.transpose());
+    }
+
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return productForRows(X, V_); }
     bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     int featureDim() const CV_OVERRIDE { return (int)V_.rows(); }

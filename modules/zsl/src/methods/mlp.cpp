@@ -23,7 +23,7 @@ public:
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::MLP; }
 
-    void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback& progress) CV_OVERRIDE
     {
         CV_Assert(X.rows() == (Eigen::Index)y.size() && X.rows() > 0 && S.rows() > 0);

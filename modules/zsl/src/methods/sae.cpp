@@ -99,15 +99,15 @@ public:
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::SAE; }
 
-    void train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
+    void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
         ClosedFormStatistics stats((int)X.cols(), (int)S.rows());
         stats.add(X, y);
-        trainFromStatistics(stats, S);
+        trainFromStatistics(std::move(stats), S);
     }
 
-    void trainFromStatistics(const ClosedFormStatistics& stats, const RowMatrixXf& S) CV_OVERRIDE
+    void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S) CV_OVERRIDE
     {
         CV_Assert(stats.numClasses() == S.rows());
         const Eigen::Index D = stats.featureDim(), A = S.cols();
@@ -121,7 +121,7 @@ public:
         Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> small(SSt);
         if (small.info() != Eigen::Success)
             CV_Error(Error::StsError, "zsl SAE: eigendecomposition of S S^T failed");
-        const TridiagonalForm large(stats.gram);
+        const TridiagonalForm large(std::move(stats.gram));
         const Eigen::VectorXd& diag = large.diagonal();
         const Eigen::VectorXd& sub = large.subDiagonal();
 
@@ -173,19 +173,20 @@ public:
             RowMatrixXf protos = P;
             normalizeRows(protos);
             // Cosine between the encoded feature W x and each prototype.
-            RowMatrixXf codes = X * W_.transpose();                                              // N x A
+            RowMatrixXf codes = productForRows(X, W_.transpose());                               // N x A
             normalizeRows(codes);
-            return codes * protos.transpose();
+            return productForRows(codes, protos.transpose());
         }
         // Cosine between each feature and the decoded prototypes W^T s.
-        RowMatrixXf decoded = P * W_;                                                            // C x D
+        // A few feature rows: the C x A x D decoding stays on Eigen's kernels too (see kFewRows).
+        RowMatrixXf decoded = X.rows() <= kFewRows ? RowMatrixXf(P.lazyProduct(W_)) : RowMatrixXf(P * W_); // C x D
         normalizeRows(decoded);
-        RowMatrixXf out = X * decoded.transpose();                                               // N x C
+        RowMatrixXf out = productForRows(X, decoded.transpose());                                // N x C
         out.array().colwise() /= X.rowwise().norm().array().max(std::numeric_limits<float>::min());
         return out;
     }
 
-    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return X * W_.transpose(); }
+    RowMatrixXf embed(const RowRefXf& X) const CV_OVERRIDE { return productForRows(X, W_.transpose()); }
     bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     int featureDim() const CV_OVERRIDE { return (int)W_.cols(); }

@@ -53,6 +53,11 @@ const char* gemmBackend()
 void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 {
     CV_Assert(A.cols() == B.rows());
+    if (A.rows() <= kFewRows) // a single image's forward pass: no BLAS threads woken (see kFewRows)
+    {
+        C.noalias() = A.lazyProduct(B);
+        return;
+    }
     stripedProduct(A.rows(), B.cols(), A.cols(), C, [&](Eigen::Index c0, Eigen::Index n) {
         C.middleCols(c0, n).noalias() = A * B.middleCols(c0, n);
     });
@@ -69,6 +74,11 @@ void matmulTN(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 void matmulNT(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 {
     CV_Assert(A.cols() == B.cols());
+    if (A.rows() <= kFewRows)
+    {
+        C.noalias() = A.lazyProduct(B.transpose());
+        return;
+    }
     stripedProduct(A.rows(), B.rows(), A.cols(), C, [&](Eigen::Index c0, Eigen::Index n) {
         C.middleCols(c0, n).noalias() = A * B.middleRows(c0, n).transpose();
     });

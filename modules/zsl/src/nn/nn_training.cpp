@@ -65,7 +65,7 @@ ClassSplit splitClasses(const std::vector<int>& labels, int numClasses, double f
     return split;
 }
 
-void gatherRows(const RowMatrixXf& m, const int* rows, int n, RowMatrixXf& out)
+void gatherRows(const RowRefXf& m, const int* rows, int n, RowMatrixXf& out)
 {
     out.resize(n, m.cols());
     for (int i = 0; i < n; i++)
@@ -75,7 +75,7 @@ void gatherRows(const RowMatrixXf& m, const int* rows, int n, RowMatrixXf& out)
     }
 }
 
-RowMatrixXf gatherRows(const RowMatrixXf& m, const std::vector<int>& rows)
+RowMatrixXf gatherRows(const RowRefXf& m, const std::vector<int>& rows)
 {
     RowMatrixXf out;
     gatherRows(m, rows.data(), (int)rows.size(), out);
@@ -119,7 +119,7 @@ RowMatrixXf cosineSimilarity(const RowMatrixXf& A, const RowMatrixXf& B)
     CV_Assert(A.cols() == B.cols());
     const Eigen::VectorXf na = A.rowwise().norm().cwiseMax(1e-12f).cwiseInverse();
     const Eigen::VectorXf nb = B.rowwise().norm().cwiseMax(1e-12f).cwiseInverse();
-    RowMatrixXf s = A * B.transpose();
+    RowMatrixXf s = productForRows(A, B.transpose());
     s = na.asDiagonal() * s * nb.asDiagonal();
     return s;
 }

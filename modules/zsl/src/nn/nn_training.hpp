@@ -38,8 +38,8 @@ struct ClassSplit
 ClassSplit splitClasses(const std::vector<int>& labels, int numClasses, double fraction, Rng& rng);
 
 /** out = m.rows(rows) (resizes out). */
-void gatherRows(const RowMatrixXf& m, const int* rows, int n, RowMatrixXf& out);
-RowMatrixXf gatherRows(const RowMatrixXf& m, const std::vector<int>& rows);
+void gatherRows(const RowRefXf& m, const int* rows, int n, RowMatrixXf& out);
+RowMatrixXf gatherRows(const RowRefXf& m, const std::vector<int>& rows);
 std::vector<int> gatherLabels(const std::vector<int>& labels, const int* rows, int n);
 
 /** Per-class mean top-1 accuracy of argmax(scores row) against labels (ties: lowest column). */

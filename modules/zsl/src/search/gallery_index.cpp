@@ -10,6 +10,9 @@
 #include <opencv2/flann.hpp>
 #endif
 #include <zlib.h>
+#ifdef ZSL_HAVE_HNSWLIB
+#include <hnswlib/hnswlib.h>
+#endif
 
 #include <cstdio>
 #include <cstring>
@@ -23,7 +26,8 @@ namespace {
 // optional ANN section (AnnHeader + FLANN's own serialisation), then the end marker.
 const char kMagic[8] = {'Z', 'S', 'L', 'G', 'I', 'D', 'X', '\0'};
 const char kEndMagic[8] = {'Z', 'S', 'L', 'G', 'E', 'N', 'D', '\0'};
-const uint32_t kVersion = 1;
+// Version 2 adds the HNSW parameters to the ANN header; version 1 files are still read.
+const uint32_t kVersion = 2;
 const uint64_t kMaxDims = 1 << 16;
 const uint32_t kMaxIdBytes = 1 << 16;
 
@@ -42,6 +46,11 @@ struct AnnHeader
     int32_t algorithm, trees, branching, kmeansIterations, checks, seed, pcaDims, rerank;
     uint64_t bytes;
     uint32_t crc, reserved;
+};
+
+struct AnnHeaderV2Extension // follows AnnHeader in version 2 files
+{
+    int32_t hnswM, hnswEfConstruction;
 };
 
 uint32_t crcOf(const void* data, size_t n)
@@ -72,7 +81,7 @@ cvflann::IndexParams flannParams(const GalleryANNParams& p)
 
 void checkAnnParams(const GalleryANNParams& p)
 {
-    if (p.algorithm != GalleryIndex::ANN_KDTREE && p.algorithm != GalleryIndex::ANN_KMEANS)
+    if (p.algorithm != GalleryIndex::ANN_KDTREE && p.algorithm != GalleryIndex::ANN_KMEANS && p.algorithm != GalleryIndex::ANN_HNSW)
         CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: unknown ANN algorithm %d", p.algorithm));
     if (p.trees < 1 || p.trees > 64)
         CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: trees must be in [1, 64], got %d", p.trees));
@@ -86,6 +95,12 @@ void checkAnnParams(const GalleryANNParams& p)
         CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: pcaDims must be in [0, %d], got %d", (int)kMaxDims, p.pcaDims));
     if (p.rerank < 1 || p.rerank > 1000)
         CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: rerank must be in [1, 1000], got %d", p.rerank));
+    // hnswlib's own bound on M is 10000 (it warns and clamps above); memory grows as 8 M bytes per row.
+    if (p.hnswM < 2 || p.hnswM > 256)
+        CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: hnswM must be in [2, 256], got %d", p.hnswM));
+    if (p.hnswEfConstruction < 1 || p.hnswEfConstruction > 100000)
+        CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex: hnswEfConstruction must be in [1, 100000], got %d",
+                                                  p.hnswEfConstruction));
 }
 
 class GalleryIndexImpl CV_FINAL : public GalleryIndex
@@ -119,6 +134,10 @@ public:
 
     bool hasApproximate() const CV_OVERRIDE
     {
+#ifdef ZSL_HAVE_HNSWLIB
+        if (hnsw_)
+            return true;
+#endif
 #ifdef HAVE_OPENCV_FLANN
         return (bool)ann_;
 #else
@@ -131,6 +150,10 @@ public:
         if (checks < 1)
             CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex::setChecks: checks must be >= 1, got %d", checks));
         annParams_.checks = checks;
+#ifdef ZSL_HAVE_HNSWLIB
+        if (hnsw_)
+            hnsw_->setEf((size_t)checks);
+#endif
     }
 
     void add(InputArray features, const std::vector<String>& ids) CV_OVERRIDE
@@ -142,17 +165,33 @@ public:
         cv::vconcat(vectors_, f, all);
         vectors_ = all;
         quantized_.reset();
+        dropApproximate(); // it points into (or copied) the old vectors
+    }
+
+    void dropApproximate()
+    {
 #ifdef HAVE_OPENCV_FLANN
-        ann_.reset(); // it points into the old vectors
+        ann_.reset();
+#endif
+#ifdef ZSL_HAVE_HNSWLIB
+        hnsw_.reset();
+        hnswSpace_.reset();
 #endif
         projected_.release();
+        pcaMean_.release();
+        pcaBasis_.release();
     }
 
     void buildApproximate(const GalleryANNParams& params) CV_OVERRIDE
     {
         checkAnnParams(params);
+        dropApproximate();
+        if (params.algorithm == ANN_HNSW)
+        {
+            buildHnsw(params);
+            return;
+        }
 #ifdef HAVE_OPENCV_FLANN
-        ann_.reset();
         fitProjection(params.pcaDims);
         cvflann::seed_random((unsigned)params.seed); // FLANN draws from std::rand()
         std::unique_ptr<FlannIndex> index(new FlannIndex(flannMatrix(), flannParams(params)));
@@ -183,8 +222,79 @@ public:
         sim.copyTo(similarities);
     }
 
+    void buildHnsw(const GalleryANNParams& params)
+    {
+#ifdef ZSL_HAVE_HNSWLIB
+        if (size() == 0)
+            CV_Error(Error::StsBadArg, "GalleryIndex::buildApproximate: the gallery is empty");
+        try
+        {
+            std::unique_ptr<hnswlib::InnerProductSpace> space(new hnswlib::InnerProductSpace((size_t)dims()));
+            std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph(new hnswlib::HierarchicalNSW<float>(
+                space.get(), (size_t)size(), (size_t)params.hnswM, (size_t)params.hnswEfConstruction, (size_t)(uint32_t)params.seed));
+            // In row order on one thread: hnswlib's parallel insertion makes the graph depend on the
+            // scheduling, and the same data and seed must give the same index (and the same answers).
+            for (int i = 0; i < size(); i++)
+                graph->addPoint(vectors_.ptr<float>(i), (hnswlib::labeltype)i);
+            graph->setEf((size_t)params.checks);
+            hnswSpace_ = std::move(space);
+            hnsw_ = std::move(graph);
+        }
+        catch (const std::bad_alloc&)
+        {
+            CV_Error(Error::StsNoMem, cv::format("GalleryIndex::buildApproximate: out of memory for an HNSW graph of %d rows, M=%d",
+                                                 size(), params.hnswM));
+        }
+        catch (const std::runtime_error& e)
+        {
+            CV_Error(Error::StsError, cv::format("GalleryIndex::buildApproximate: hnswlib: %s", e.what()));
+        }
+        annParams_ = params;
+#else
+        CV_UNUSED(params);
+        CV_Error(Error::StsNotImplemented, "GalleryIndex::buildApproximate: ANN_HNSW needs opencv_zsl built with hnswlib "
+                                           "(apt-get install libhnswlib-dev, then reconfigure)");
+#endif
+    }
+
+    void searchHnsw(const Mat& q, int k, Mat& idx, Mat& sim) const
+    {
+#ifdef ZSL_HAVE_HNSWLIB
+        idx.create(q.rows, k, CV_32S);
+        sim.create(q.rows, k, CV_32F);
+        // hnswlib's searches only read the graph (visited lists come from a locked pool): queries spread
+        // over threads safely. Its distance is 1 - <q, x> on normalised rows, exact: no re-ranking.
+        cv::parallel_for_(Range(0, q.rows), [&](const Range& r) {
+            std::vector<std::pair<float, int>> found;
+            for (int i = r.start; i < r.end; i++)
+            {
+                std::priority_queue<std::pair<float, hnswlib::labeltype>> result = hnsw_->searchKnn(q.ptr<float>(i), (size_t)k);
+                found.clear();
+                for (; !result.empty(); result.pop())
+                    found.emplace_back(result.top().first, (int)result.top().second);
+                std::sort(found.begin(), found.end()); // closest first; equal distances: lower row first
+                for (int j = 0; j < k; j++)
+                {
+                    const bool ok = j < (int)found.size();
+                    idx.at<int>(i, j) = ok ? found[j].second : -1;
+                    sim.at<float>(i, j) = ok ? 1.f - found[j].first : -FLT_MAX;
+                }
+            }
+        });
+#else
+        CV_UNUSED(q); CV_UNUSED(k); CV_UNUSED(idx); CV_UNUSED(sim);
+#endif
+    }
+
     void searchApproximate(const Mat& q, int k, Mat& idx, Mat& sim) const
     {
+#ifdef ZSL_HAVE_HNSWLIB
+        if (hnsw_)
+        {
+            searchHnsw(q, k, idx, sim);
+            return;
+        }
+#endif
 #ifdef HAVE_OPENCV_FLANN
         if (!ann_)
             CV_Error(Error::StsError, "GalleryIndex::search: SEARCH_APPROXIMATE needs buildApproximate() (or a saved index with one)");
@@ -257,11 +367,10 @@ public:
             f.write(idBlock);
             if (!vectors_.empty())
                 f.write(vectors_.data, vectors_.total() * sizeof(float));
-#ifdef HAVE_OPENCV_FLANN
-            if (ann_)
+            if (hasApproximate())
             {
                 // Only the parameters: load() rebuilds the structure from them (deterministic for the
-                // seed) instead of handing FLANN's own serialisation to FLANN's unchecked readers.
+                // seed) instead of handing FLANN's or hnswlib's serialisation to their unchecked readers.
                 AnnHeader a;
                 std::memset(&a, 0, sizeof(a));
                 a.algorithm = annParams_.algorithm; a.trees = annParams_.trees; a.branching = annParams_.branching;
@@ -269,9 +378,12 @@ public:
                 a.pcaDims = pcaBasis_.rows; a.rerank = annParams_.rerank;
                 a.bytes = 0; // no blob (files of the first version carry one, which load() skips)
                 a.crc = 0;
+                AnnHeaderV2Extension x;
+                x.hnswM = annParams_.hnswM;
+                x.hnswEfConstruction = annParams_.hnswEfConstruction;
                 f.write(&a, sizeof(a));
+                f.write(&x, sizeof(x));
             }
-#endif
             f.write(kEndMagic, 8);
             f.commit();
         }
@@ -293,8 +405,8 @@ public:
             bad("too short for a header");
         if (std::memcmp(h.magic, kMagic, 8) != 0)
             bad("not a zsl gallery index (bad magic)");
-        if (h.version != kVersion)
-            bad(cv::format("unsupported version %u (this build reads %u)", h.version, kVersion));
+        if (h.version != 1 && h.version != kVersion)
+            bad(cv::format("unsupported version %u (this build reads 1 to %u)", h.version, kVersion));
         // Sizes are checked against the file before anything is allocated.
         if (h.cols < 1 || h.cols > kMaxDims || h.rows < 1 || h.rows > (uint64_t)INT_MAX
             || h.idBytes > fileSize || h.rows > fileSize / (h.cols * sizeof(float))
@@ -327,7 +439,6 @@ public:
             bad("vectors truncated or corrupt");
         if (h.hasAnn)
         {
-#ifdef HAVE_OPENCV_FLANN
             AnnHeader a;
             if (std::fread(&a, sizeof(a), 1, f) != 1)
                 bad("ANN header truncated");
@@ -335,7 +446,22 @@ public:
             params.algorithm = a.algorithm; params.trees = a.trees; params.branching = a.branching;
             params.kmeansIterations = a.kmeansIterations; params.checks = a.checks; params.seed = a.seed;
             params.pcaDims = a.pcaDims; params.rerank = a.rerank;
-            checkAnnParams(params);
+            if (h.version >= 2)
+            {
+                AnnHeaderV2Extension x;
+                if (std::fread(&x, sizeof(x), 1, f) != 1)
+                    bad("ANN header truncated");
+                params.hnswM = x.hnswM;
+                params.hnswEfConstruction = x.hnswEfConstruction;
+            }
+            try
+            {
+                checkAnnParams(params);
+            }
+            catch (const cv::Exception& e)
+            {
+                bad("ANN parameters: " + e.err);
+            }
             if (params.pcaDims >= (int)h.cols)
                 bad(cv::format("ANN projection of %d dims for %llu-d vectors", params.pcaDims, (unsigned long long)h.cols));
             const long pos = std::ftell(f);
@@ -348,20 +474,37 @@ public:
                 bad("ANN section truncated");
             rebuild = params;
             hasApproximateStructure = true;
-#else
-            CV_LOG_WARNING(NULL, "GalleryIndex::load: built without opencv_flann, the approximate structure is ignored");
-            AnnHeader a;
-            if (std::fread(&a, sizeof(a), 1, f) != 1 || std::fseek(f, (long)a.bytes, SEEK_CUR) != 0)
-                bad("ANN section truncated");
-#endif
         }
         char end[8];
         if (std::fread(end, 1, 8, f) != 8 || std::memcmp(end, kEndMagic, 8) != 0)
             bad("end marker missing (truncated file)");
-#ifdef HAVE_OPENCV_FLANN
         if (hasApproximateStructure)
-            buildApproximate(rebuild); // deterministic: the structure that was saved
+        {
+            if (approximateAvailable(rebuild.algorithm))
+            {
+                buildApproximate(rebuild); // deterministic: the structure that was saved
+            }
+            else
+            {
+                CV_LOG_WARNING(NULL, cv::format("GalleryIndex::load: '%s': this build has no %s, the approximate structure "
+                                                "is ignored (exact search only)", filename.c_str(),
+                                                rebuild.algorithm == ANN_HNSW ? "hnswlib" : "opencv_flann").c_str());
+            }
+        }
+    }
+
+    static bool approximateAvailable(int algorithm)
+    {
+#ifdef ZSL_HAVE_HNSWLIB
+        if (algorithm == ANN_HNSW)
+            return true;
 #endif
+#ifdef HAVE_OPENCV_FLANN
+        if (algorithm != ANN_HNSW)
+            return true;
+#endif
+        CV_UNUSED(algorithm);
+        return false;
     }
 
 private:
@@ -408,6 +551,10 @@ private:
         return cvflann::Matrix<float>(const_cast<float*>(projected_.ptr<float>()), projected_.rows, projected_.cols);
     }
     std::unique_ptr<FlannIndex> ann_;
+#endif
+#ifdef ZSL_HAVE_HNSWLIB
+    std::unique_ptr<hnswlib::InnerProductSpace> hnswSpace_; // the graph keeps a pointer to it: destroyed after hnsw_
+    std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
 #endif
     Mat pcaMean_, pcaBasis_, projected_;
     Mat vectors_;

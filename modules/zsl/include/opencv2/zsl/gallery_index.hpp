@@ -11,10 +11,12 @@ namespace zsl {
 //! @addtogroup zsl
 //! @{
 
-/** @brief Parameters of the approximate (FLANN) search structure of a GalleryIndex. */
+/** @brief Parameters of the approximate search structure of a GalleryIndex (FLANN kd-trees or k-means, or
+an HNSW graph). */
 struct CV_EXPORTS_W_SIMPLE GalleryANNParams
 {
-    //! Defaults: algorithm 0 (kd-trees), 4 trees, branching 32, 7 k-means iterations, 512 checks, seed 0, 32 PCA dims, rerank 4.
+    //! Defaults: algorithm 0 (kd-trees), 4 trees, branching 32, 7 k-means iterations, 2048 checks, seed 0, 32 PCA dims, rerank 10,
+    //! HNSW M 16, HNSW efConstruction 200.
     CV_WRAP GalleryANNParams();
 
     //! Search structure (see GalleryIndex::ANNAlgorithm).
@@ -22,9 +24,11 @@ struct CV_EXPORTS_W_SIMPLE GalleryANNParams
     CV_PROP_RW int trees;         //!< randomized kd-trees (ANN_KDTREE)
     CV_PROP_RW int branching;    //!< children per node (ANN_KMEANS)
     CV_PROP_RW int kmeansIterations; //!< k-means iterations per node (ANN_KMEANS)
-    /** Leaves (kd-trees) or points (k-means) examined per query: the speed/recall knob; can be
+    /** Leaves (kd-trees) or points (k-means) examined per query, or, for ANN_HNSW, the size of the
+        search's candidate list (hnswlib's ef; at least k is used): the speed/recall knob; can be
         changed after building with GalleryIndex::setChecks(). The default (2048) gives recall@10 ~0.97 on
-        2M x 300 embedding-like vectors (doc/benchmarks.md). */
+        2M x 300 embedding-like vectors with kd-trees; HNSW needs far fewer (tens to a few hundred,
+        doc/benchmarks.md). */
     CV_PROP_RW int checks;
     CV_PROP_RW int seed;          //!< random seed of the build (deterministic for a fixed seed; default 0)
     /** FLANN indexes the vectors projected on this many principal components (0, or >= the dimension:
@@ -32,13 +36,20 @@ struct CV_EXPORTS_W_SIMPLE GalleryANNParams
         far fewer checks, and 32 components hold most of the variance of typical embeddings. */
     CV_PROP_RW int pcaDims;
     /** rerank * k candidates of the approximate search are re-scored exactly (full vectors) and the
-        best k kept; 1: FLANN's order as is. */
+        best k kept; 1: FLANN's order as is. ANN_HNSW ignores pcaDims and rerank: its graph holds the
+        full vectors and its distances are exact (raise checks for recall instead). */
     CV_PROP_RW int rerank;
+    /** ANN_HNSW: links per node of the graph (hnswlib's M; layer 0 has 2 M). More: higher recall at a
+        given checks, more memory (about 8 M bytes per vector) and a slower build. */
+    CV_PROP_RW int hnswM;
+    /** ANN_HNSW: candidate list size while inserting (hnswlib's ef_construction): build time vs graph quality. */
+    CV_PROP_RW int hnswEfConstruction;
 };
 
 // Defaults in the constructor: OpenCV 4.x's Python header parser cannot read member initialisers.
 inline GalleryANNParams::GalleryANNParams()
-    : algorithm(0), trees(4), branching(32), kmeansIterations(7), checks(2048), seed(0), pcaDims(32), rerank(10)
+    : algorithm(0), trees(4), branching(32), kmeansIterations(7), checks(2048), seed(0), pcaDims(32), rerank(10),
+      hnswM(16), hnswEfConstruction(200)
 {
 }
 
@@ -66,6 +77,11 @@ words -> images (a gallery of semantic embeddings predicted by a ZeroShotClassif
     gallery->search(queryFeatures, 10, idx, sim, cv::zsl::GalleryIndex::SEARCH_APPROXIMATE);
     gallery->save("gallery.zslidx");
 @endcode
+
+Thread safety: the const members (search, save, size, dims, getIds, getVectors, getANNParams,
+hasApproximate) may run concurrently from any number of threads. add(), buildApproximate() and
+setChecks() change the index: they must not run concurrently with any other call on the same object
+(share a built index read-only, or guard it with a reader/writer lock).
 */
 class CV_EXPORTS_W GalleryIndex
 {
@@ -81,8 +97,14 @@ public:
     //! FLANN structure built by buildApproximate().
     enum ANNAlgorithm
     {
-        ANN_KDTREE = 0, //!< randomized kd-trees (Silpa-Anan & Hartley 2008)
-        ANN_KMEANS = 1  //!< hierarchical k-means tree (Muja & Lowe 2009)
+        ANN_KDTREE = 0, //!< randomized kd-trees (Silpa-Anan & Hartley 2008), OpenCV's FLANN
+        ANN_KMEANS = 1, //!< hierarchical k-means tree (Muja & Lowe 2009), OpenCV's FLANN
+        /** Hierarchical navigable small-world graph (Malkov & Yashunin 2018) through hnswlib, on inner
+            products of the normalised vectors: 5-7x fewer ms per query than kd-trees at recall@10 0.95+,
+            for a build 10-100x slower (doc/benchmarks.md). Built by inserting the rows in order on one
+            thread, so the graph is the same for the same data and seed. Needs opencv_zsl built with
+            hnswlib (Debian libhnswlib-dev); otherwise buildApproximate() throws StsNotImplemented. */
+        ANN_HNSW = 2
     };
 
     /** @brief Creates an index over feature vectors.
@@ -97,7 +119,8 @@ public:
 
     /** @brief Loads an index written by save().
     An approximate structure is rebuilt from its saved parameters (deterministic for their seed:
-    the structure that was saved), so FLANN never parses bytes from the file.
+    the structure that was saved), so neither FLANN nor hnswlib ever parses bytes from the file (their
+    readers trust their input); loading therefore takes the structure's build time.
     @throws cv::Exception on a missing, foreign, truncated or inconsistent file (checked before allocating).
     */
     CV_WRAP static Ptr<GalleryIndex> load(const String& filename);
