@@ -113,6 +113,15 @@ TEST(ZSL_TrainingStatistics, statisticsAreTheSumsOverSamples)
     }
     EXPECT_LE(cv::norm(s->getClassSums(), sums, NORM_INF), 1e-12);
     EXPECT_EQ(cv::norm(s->getClassCounts(), counts, NORM_INF), 0);
+    // Converted input (CV_64F, a non-continuous view) gives the statistics of the in-place CV_32F path.
+    Ptr<TrainingStatistics> converted = TrainingStatistics::create(6, 4), strided = TrainingStatistics::create(6, 4);
+    converted->add(X, p.trainY);
+    Mat wide;
+    cv::hconcat(p.trainX, p.trainX, wide);
+    strided->add(wide.colRange(0, 6), p.trainY);
+    EXPECT_EQ(cv::norm(converted->getGram(), s->getGram(), NORM_INF), 0);
+    EXPECT_EQ(cv::norm(strided->getGram(), s->getGram(), NORM_INF), 0);
+    EXPECT_EQ(cv::norm(strided->getClassSums(), s->getClassSums(), NORM_INF), 0);
 }
 
 TEST(ZSL_TrainingStatistics, mergeIsAssociativeAndDeterministic)

@@ -106,15 +106,29 @@ public:
     {
         const char* what = "zsl TrainingStatistics::add";
         publicBoundary(what, [&] {
-            RowMatrixXf X = toEigen(features, "zsl TrainingStatistics::add: features");
+            // Continuous CV_32F rows are read in place (a shard can be most of a machine's memory); others
+            // are converted, and normalised rows need their own copy.
+            const Mat m = features.getMat();
+            RowMatrixXf copy;
+            ConstRowMapXf X(nullptr, 0, 0);
+            if (!normalize_ && m.type() == CV_32FC1 && m.dims == 2 && !m.empty() && m.isContinuous())
+            {
+                checkFinite(m, "zsl TrainingStatistics::add: features");
+                new (&X) ConstRowMapXf(m.ptr<float>(), m.rows, m.cols);
+            }
+            else
+            {
+                copy = toEigen(m, "zsl TrainingStatistics::add: features");
+                if (normalize_)
+                    normalizeRows(copy);
+                new (&X) ConstRowMapXf(copy.data(), copy.rows(), copy.cols());
+            }
             if (X.cols() != stats_.featureDim())
                 CV_Error(Error::StsBadSize, cv::format("%s: features have %d columns, the statistics %d (feature dimension)",
                                                        what, (int)X.cols(), stats_.featureDim()));
             const std::vector<int> y = toLabels(labels, stats_.numClasses(), "zsl TrainingStatistics::add: labels");
             if ((Eigen::Index)y.size() != X.rows())
                 CV_Error(Error::StsBadSize, cv::format("%s: %d feature rows but %d labels", what, (int)X.rows(), (int)y.size()));
-            if (normalize_)
-                normalizeRows(X);
             ClosedFormStatistics part(stats_.featureDim(), stats_.numClasses());
             part.add(X, y);
             if (!part.gram.allFinite() || !part.classSums.allFinite())
