@@ -13,6 +13,7 @@
 #include <opencv2/zsl.hpp>
 #include <opencv2/zsl/model_selection.hpp>
 #include <zlib.h>
+#include "sample_cli.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -381,6 +382,30 @@ inline FeatureSet selectRows(const FeatureSet& s, const std::vector<int>& classe
     if (!rows.empty())
         cv::vconcat(rows, out.X);
     return out;
+}
+
+/** Feature rows and their prototype-table rows from a FileStorage file: "features" (N x D, finite) and
+    "labels" (N class names or prototype rows). The --features format of zsl_train and of the scale-out tools. */
+inline void readLabelledFeatures(const String& path, const cv::zsl::ClassPrototypes& all, Mat& X, std::vector<int>& rowClass)
+{
+    cv::FileStorage fs;
+    zsl_samples::openStorageForReading(fs, path);
+    fs["features"] >> X;
+    if (X.empty())
+        CV_Error(cv::Error::StsParseError, cv::format("%s: 'features' is missing or empty", path.c_str()));
+    zsl_samples::requireFinite(X, path + ": features");
+    cv::FileNode labels = fs["labels"];
+    if (!labels.isSeq() || (int)labels.size() != X.rows)
+        CV_Error(cv::Error::StsParseError, cv::format("%s: 'labels' must be a list of %d names or indices", path.c_str(), X.rows));
+    rowClass.clear();
+    for (const cv::FileNode& l : labels)
+    {
+        const int row = l.isString() ? all.indexOf((String)l) : (int)l;
+        if (row < 0 || row >= all.size())
+            CV_Error(cv::Error::StsParseError, cv::format("%s: label '%s' is not a prototype class", path.c_str(),
+                                                          l.isString() ? ((String)l).c_str() : cv::format("%d", (int)l).c_str()));
+        rowClass.push_back(row);
+    }
 }
 
 /** Labels (CV_32S) of rows as indices into the ordered class list `order` (-1 when absent). */

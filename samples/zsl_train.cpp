@@ -176,26 +176,7 @@ int main(int argc, char** argv)
             vconcat(parts, X);
         }
         else if (parser.has("features"))
-        {
-            const String path = parser.get<String>("features");
-            FileStorage fs;
-            zsl_samples::openStorageForReading(fs, path);
-            fs["features"] >> X;
-            if (X.empty())
-                CV_Error(Error::StsParseError, format("%s: 'features' is missing or empty", path.c_str()));
-            zsl_samples::requireFinite(X, path + ": features");
-            FileNode labels = fs["labels"];
-            if (!labels.isSeq() || (int)labels.size() != X.rows)
-                CV_Error(Error::StsParseError, format("%s: 'labels' must be a list of %d names or indices", path.c_str(), X.rows));
-            for (const FileNode& l : labels)
-            {
-                const int row = l.isString() ? all.indexOf((String)l) : (int)l;
-                if (row < 0 || row >= all.size())
-                    CV_Error(Error::StsParseError, format("%s: label '%s' is not a prototype class", path.c_str(),
-                                                          l.isString() ? ((String)l).c_str() : format("%d", (int)l).c_str()));
-                rowClass.push_back(row);
-            }
-        }
+            readLabelledFeatures(parser.get<String>("features"), all, X, rowClass);
         else
             CV_Error(Error::StsBadArg, "give training data: --images, --features or --fashion-split");
 

@@ -22,6 +22,8 @@ PACKAGES=(
   libhnswlib-dev
   # libFuzzer harnesses (tools/run_fuzzers.sh, a brief run in tools/run_tests.sh)
   clang
+  # scale-out tools on MPI (samples/mpi/zsl_mpi.cpp, ZSL_WITH_MPI) and their zsl_mpi_* CTest flows (mpirun)
+  libopenmpi-dev openmpi-bin
 )
 # Visual encoder benchmark peer (tools/bench_onnxruntime.js, npm package onnxruntime-node):
 # Debian's npm conflicts with a Node.js installed from elsewhere, so only ask for it when absent.

@@ -206,16 +206,26 @@ public:
 
     void train(InputArray features, InputArray labels, const ClassPrototypes& seen) CV_OVERRIDE
     {
+        trainWith(seen, [&](const ClassifierState& s, CompatibilityModel& model, const RowMatrixXf& seenPrototypes) {
+            FeatureRows rows; // in place for continuous CV_32F input: training reads the features, never copies them
+            const ConstRowMapXf X = featureRows(s, features, "zsl train: features", rows, /*scoresRevealNonFinite*/ false);
+            std::vector<int> y = toLabels(labels, seen.size(), "zsl train: labels");
+            if ((int)y.size() != X.rows())
+                CV_Error(Error::StsBadSize, cv::format("zsl train: %d feature rows but %d labels", (int)X.rows(), (int)y.size()));
+            model.train(X, y, seenPrototypes, progress_);
+        });
+    }
+
+    /** The training of train(): validates `seen`, then trainModel(state, new model, normalised seen
+        prototypes) and publishes the trained state (the registered unseen classes kept). */
+    void trainWith(const ClassPrototypes& seen,
+                   const std::function<void(const ClassifierState&, CompatibilityModel&, const RowMatrixXf&)>& trainModel)
+    {
         std::lock_guard<std::mutex> lock(writeMutex_);
         ClassifierState s = snapshot()->modifiableCopy();
         seen.validate();
         if (seen.size() < 2)
             CV_Error(Error::StsBadArg, cv::format("zsl train: need at least 2 seen classes, got %d", seen.size()));
-        FeatureRows rows; // in place for continuous CV_32F input: training reads the features, never copies them
-        const ConstRowMapXf X = featureRows(s, features, "zsl train: features", rows, /*scoresRevealNonFinite*/ false);
-        std::vector<int> y = toLabels(labels, seen.size(), "zsl train: labels");
-        if ((int)y.size() != X.rows())
-            CV_Error(Error::StsBadSize, cv::format("zsl train: %d feature rows but %d labels", (int)X.rows(), (int)y.size()));
         ClassPrototypes seenNorm = seen.normalized(s.params.prototypeNormalization);
         // Unseen classes registered earlier must keep the prototype dimension.
         if (!s.unseen.names.empty() && s.unseen.dims() != seen.dims())
@@ -226,7 +236,7 @@ public:
                 CV_Error(Error::StsBadArg, cv::format("zsl train: seen class '%s' is already registered as unseen", n.c_str()));
 
         std::shared_ptr<CompatibilityModel> model = createCompatibilityModel(s.params);
-        model->train(X, y, viewEigen(seenNorm.vectors), progress_);
+        trainModel(s, *model, viewEigen(seenNorm.vectors));
         s.model = model;
         s.seen = seen;
         s.seen.vectors = seen.vectors.clone(); // the caller keeps its Mat: later edits must not reach the state
@@ -791,6 +801,17 @@ Ptr<ZeroShotClassifier> ZeroShotClassifier::create(const Params& params, const P
     if (!encoder)
         CV_Error(Error::StsNullPtr, "zsl create: the visual encoder is null");
     return makePtr<ZeroShotClassifierImpl>(params, encoder);
+}
+
+Ptr<ZeroShotClassifier> detail::createTrainedClassifier(
+    const ZeroShotClassifier::Params& params, const ClassPrototypes& seen,
+    const std::function<void(CompatibilityModel& model, const RowMatrixXf& seenPrototypes)>& trainModel)
+{
+    Ptr<ZeroShotClassifierImpl> zsl = makePtr<ZeroShotClassifierImpl>(params);
+    zsl->trainWith(seen, [&](const ClassifierState&, CompatibilityModel& model, const RowMatrixXf& seenPrototypes) {
+        trainModel(model, seenPrototypes);
+    });
+    return zsl;
 }
 
 Ptr<ZeroShotClassifier> ZeroShotClassifier::load(const String& filename, const String& backbonePath, int flags,

@@ -327,6 +327,7 @@ TEST(ZSL_HostileInputs, endless_inputs_fail_fast_in_every_reader)
         {"WordVectors::load", [](const std::string& f) { WordVectors::load(f); }},
         {"WordVectors::load (.bin)", [](const std::string& f) { WordVectorsLoadOptions o; o.format = WORDVEC_WORD2VEC_BINARY; WordVectors::load(f, o); }},
         {"GalleryIndex::load", [](const std::string& f) { GalleryIndex::load(f); }},
+        {"TrainingStatistics::load", [](const std::string& f) { TrainingStatistics::load(f); }},
         {"MatFile", [](const std::string& f) { MatFile m(f); }},
         {"GbuSplits::read", [](const std::string& f) { GbuSplits::read(f); }},
         {"VisualEncoder::create", [](const std::string& f) { VisualEncoder::create(f); }},

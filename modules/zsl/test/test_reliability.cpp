@@ -183,6 +183,8 @@ TEST(ZSL_Reliability, committedFuzzCorporaLoadOrThrowCvException)
                     readPrototypesJSON(path);
                 else if (name == "fuzz_gallery_index")
                     GalleryIndex::load(path);
+                else if (name == "fuzz_training_statistics")
+                    TrainingStatistics::load(path);
                 else if (name == "fuzz_prototypes_text")
                     readPrototypesText(path, zslfuzz::writePrototypeTextInput(data.data(), data.size(), path));
                 else if (name == "fuzz_wordnet" && !data.empty())

@@ -28,5 +28,7 @@ images of unseen classes from their prototypes alone.
 #include "opencv2/zsl/open_vocabulary.hpp"
 #include "opencv2/zsl/atomic_file.hpp"
 #include "opencv2/zsl/input_limits.hpp"
+#include "opencv2/zsl/training_statistics.hpp"
+#include "opencv2/zsl/sharding.hpp"
 
 #endif

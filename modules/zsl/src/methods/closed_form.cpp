@@ -15,34 +15,48 @@ namespace cv {
 namespace zsl {
 namespace detail {
 
-Eigen::MatrixXd gramMatrix(const RowRefXf& X)
+ClosedFormStatistics::ClosedFormStatistics(int featureDim, int numClasses)
+    : gram(Eigen::MatrixXd::Zero(featureDim, featureDim)), classSums(Eigen::MatrixXd::Zero(numClasses, featureDim)),
+      counts(Eigen::VectorXd::Zero(numClasses))
 {
-    Eigen::MatrixXf lower = Eigen::MatrixXf::Zero(X.cols(), X.cols());
-    lower.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose());
-    Eigen::MatrixXd gram = lower.cast<double>().selfadjointView<Eigen::Lower>();
-    return gram;
 }
 
-RowMatrixXf classSums(const RowRefXf& X, const std::vector<int>& y, int numClasses)
+Eigen::Index ClosedFormStatistics::blockRows(Eigen::Index featureDim)
 {
-    CV_Assert((Eigen::Index)y.size() == X.rows());
-    // Y^T as a C x N sparse matrix with one unit entry per column.
-    std::vector<Eigen::Triplet<float>> entries;
-    entries.reserve(y.size());
-    for (size_t i = 0; i < y.size(); i++)
-        entries.emplace_back(y[i], (int)i, 1.0f);
-    Eigen::SparseMatrix<float, Eigen::RowMajor> Yt(numClasses, X.rows());
-    Yt.setFromTriplets(entries.begin(), entries.end());
-    RowMatrixXf sums = Yt * X;
-    return sums;
+    return std::max<Eigen::Index>(64, std::min<Eigen::Index>(4096, (Eigen::Index(1) << 22) / std::max<Eigen::Index>(featureDim, 1)));
 }
 
-Eigen::VectorXd classCounts(const std::vector<int>& y, int numClasses)
+void ClosedFormStatistics::add(const RowRefXf& X, const std::vector<int>& y)
 {
-    Eigen::VectorXd counts = Eigen::VectorXd::Zero(numClasses);
+    CV_Assert(X.cols() == gram.rows() && (Eigen::Index)y.size() == X.rows());
+    const Eigen::Index D = X.cols(), block = blockRows(D);
+    Eigen::MatrixXd lower = Eigen::MatrixXd::Zero(D, D);
+    RowMatrixXd rows;
+    for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += block)
+    {
+        const Eigen::Index n = std::min(block, X.rows() - r0);
+        rows = X.middleRows(r0, n).cast<double>();
+        lower.selfadjointView<Eigen::Lower>().rankUpdate(rows.transpose());
+        // Class sums as Y^T X with a sparse one-hot Y (C x n, one unit entry per column): one pass over the rows.
+        std::vector<Eigen::Triplet<double>> entries;
+        entries.reserve((size_t)n);
+        for (Eigen::Index i = 0; i < n; i++)
+            entries.emplace_back(y[(size_t)(r0 + i)], (int)i, 1.0);
+        Eigen::SparseMatrix<double, Eigen::RowMajor> Yt(numClasses(), n);
+        Yt.setFromTriplets(entries.begin(), entries.end());
+        classSums += Yt * rows;
+    }
     for (int label : y)
         counts[label] += 1;
-    return counts;
+    gram += lower.selfadjointView<Eigen::Lower>();
+}
+
+void ClosedFormStatistics::merge(const ClosedFormStatistics& other)
+{
+    CV_Assert(other.featureDim() == featureDim() && other.numClasses() == numClasses());
+    gram += other.gram;
+    classSums += other.classSums;
+    counts += other.counts;
 }
 
 bool solveSpdInPlace(Eigen::MatrixXd& A, Eigen::MatrixXd& B)

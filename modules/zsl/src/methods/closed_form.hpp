@@ -9,17 +9,36 @@ namespace cv {
 namespace zsl {
 namespace detail {
 
-/** Gram matrix X^T X (D x D) of N x D features, symmetric, in double.
-    Formed in float by a symmetric rank-N update (half the flops of a GEMM; the only O(N D^2) step of
-    training), then widened so that the O(D^3) solves that follow run in double. */
-Eigen::MatrixXd gramMatrix(const RowRefXf& X);
+/** The sufficient statistics of the closed-form methods (ESZSL, SAE): everything their solves read
+    from the training set. Sums over samples, so the statistics of a concatenation are the sums of the
+    statistics of its parts (merge()); both methods train from them alone (CompatibilityModel::
+    trainFromStatistics()), and their train(X, y, S) is add(X, y) followed by that solve. */
+struct ClosedFormStatistics
+{
+    ClosedFormStatistics(int featureDim, int numClasses);
 
-/** Per-class sums of the feature rows, C x D: row c is the sum of the rows of X labelled c.
-    Computed as Y^T X with a sparse one-hot Y, so the cost is one pass over X. */
-RowMatrixXf classSums(const RowRefXf& X, const std::vector<int>& y, int numClasses);
+    /** Adds N x D rows with labels in [0, C). Everything is accumulated in double: the rows are taken in
+        blocks of blockRows(D), widened to double, and each block adds its symmetric rank update (BLAS
+        dsyrk: the only O(N D^2) step of training) and its class sums. Float Gram matrices would differ
+        between shardings by ~1e-7 relative, which the ESZSL solve amplifies by the condition number
+        (3e-5 on a well-posed synthetic problem); in double, shards merged match one pass to ~1e-12.
+        The result depends only on the rows and their order (not on threads). */
+    void add(const RowRefXf& X, const std::vector<int>& y);
 
-/** Number of samples of each class (C entries). */
-Eigen::VectorXd classCounts(const std::vector<int>& y, int numClasses);
+    //! Rows per block of add(): the widened block stays near 32 MiB (64 to 4096 rows).
+    static Eigen::Index blockRows(Eigen::Index featureDim);
+
+    //! Adds the statistics of another part (same D and C): elementwise sums, in double.
+    void merge(const ClosedFormStatistics& other);
+
+    int featureDim() const { return (int)gram.rows(); }
+    int numClasses() const { return (int)counts.size(); }
+    double numSamples() const { return counts.sum(); }
+
+    Eigen::MatrixXd gram;      //!< X^T X, D x D, exactly symmetric
+    Eigen::MatrixXd classSums; //!< C x D: row c is the sum of the rows labelled c
+    Eigen::VectorXd counts;    //!< C: samples of each class
+};
 
 /** Solves A Z = B in place (B becomes Z) for a symmetric A whose lower triangle is read; the lower
     triangle and diagonal of A are overwritten by its Cholesky factor, the strict upper triangle is kept.

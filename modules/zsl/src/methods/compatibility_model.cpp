@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "methods/compatibility_model.hpp"
+#include "methods/closed_form.hpp"
 #include "io/storage.hpp"
 
 namespace cv {
@@ -23,6 +24,13 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
         CV_Error(Error::StsNotImplemented, cv::format("zsl: method %s is not available in this build",
                                                       methodName(params.method).c_str()));
     }
+}
+
+void CompatibilityModel::trainFromStatistics(ClosedFormStatistics, const RowMatrixXf&)
+{
+    CV_Error(Error::StsNotImplemented,
+             cv::format("zsl: %s cannot be trained from sufficient statistics (only the closed-form methods ESZSL and SAE)",
+                        methodName(method()).c_str()));
 }
 
 void writeMatrix(FileStorage& fs, const String& name, const RowMatrixXf& m)

@@ -12,6 +12,7 @@ namespace zsl {
 namespace detail {
 
 using ProgressCallback = TrainingCallback;
+struct ClosedFormStatistics;
 
 /** A trained compatibility function between visual features and class prototypes.
     Implementations are immutable after train()/prepareClasses(), so the const methods may run
@@ -27,6 +28,12 @@ public:
     /** Learns from seen classes: X (N x D) with labels y in [0, C) and seen prototypes S (C x A). */
     virtual void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                        const ProgressCallback& progress) = 0;
+
+    /** Learns from the sufficient statistics of the training set (closed-form methods: ESZSL, SAE; their
+        train() is ClosedFormStatistics::add() followed by this). S: C x A seen prototypes, C =
+        stats.numClasses(). Taken by value: the solves work in place on the D x D Gram matrix (callers
+        that keep theirs pass a copy, train() moves its own). The default throws: iterative methods need the samples. */
+    virtual void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S);
 
     /** Called whenever the class table changes (all prototypes, seen rows first). Models that need the
         candidate prototypes at training time (GENERATIVE) do that work here; others ignore it. */
@@ -56,6 +63,12 @@ public:
     virtual void write(FileStorage& fs) const = 0;
     virtual void read(const FileNode& node) = 0;
 };
+
+/** A trained classifier without unseen classes, from params and seen prototypes (validated as in
+    ZeroShotClassifier::train()), whose model is trained by trainModel(model, normalised seen prototypes). */
+Ptr<ZeroShotClassifier> createTrainedClassifier(
+    const ZeroShotClassifier::Params& params, const ClassPrototypes& seen,
+    const std::function<void(CompatibilityModel& model, const RowMatrixXf& seenPrototypes)>& trainModel);
 
 /** Creates the model of params.method (untrained). */
 std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClassifier::Params& params);

@@ -3,6 +3,7 @@
 #include "precomp.hpp"
 #include "methods/compatibility_model.hpp"
 #include "methods/closed_form.hpp"
+#include <Eigen/Eigenvalues>
 
 namespace cv {
 namespace zsl {
@@ -21,19 +22,27 @@ public:
     void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
+        ClosedFormStatistics stats((int)X.cols(), (int)S.rows());
+        stats.add(X, y);
+        trainFromStatistics(std::move(stats), S);
+    }
+
+    void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S) CV_OVERRIDE
+    {
         const Eigen::Index C = S.rows();
+        CV_Assert(stats.numClasses() == C);
         // X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T; the
-        // total sum is the sum of the class sums (every row has one label), so X is read once here.
-        const RowMatrixXf sums = classSums(X, y, (int)C);             // C x D
-        const Eigen::MatrixXf XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXf::Ones(C);
+        // total sum is the sum of the class sums (every row has one label).
+        const Eigen::MatrixXd& sums = stats.classSums;                // C x D
+        const Eigen::MatrixXd XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXd::Ones(C);
 
         // The solves are O(D^3) against O(N D^2) for the Gram matrix: doing them in double costs
         // little and keeps small regularisers (ill-conditioned systems) accurate.
         Eigen::MatrixXd right = (S.transpose() * S).cast<double>();
         right.diagonal().array() += lambda_;
 
-        Eigen::MatrixXd solvedLeft = (XtY * S).cast<double>();        // becomes (X^T X + gI)^-1 X^T Y S
-        Eigen::MatrixXd left = gramMatrix(X);
+        Eigen::MatrixXd solvedLeft = XtY * S.cast<double>();          // becomes (X^T X + gI)^-1 X^T Y S
+        Eigen::MatrixXd left = std::move(stats.gram);
         left.diagonal().array() += gamma_;
         // Cholesky first; LDLT's pivoting is the fallback for the semi-definite case (gamma = 0 with fewer
         // samples than dimensions). The factorisation keeps the strict upper triangle: with the diagonal
@@ -43,9 +52,10 @@ public:
         {
             left.diagonal() = diagonal;
             Eigen::LDLT<Eigen::MatrixXd, Eigen::Upper> leftSolver(left);
-            if (leftSolver.info() != Eigen::Success)
-                CV_Error(Error::StsError, "zsl ESZSL: the regularised system is singular (increase eszslGamma)");
-            solvedLeft = leftSolver.solve(solvedLeft).eval();
+            if (leftSolver.info() == Eigen::Success)
+                solvedLeft = leftSolver.solve(solvedLeft).eval();
+            else
+                solvedLeft = pseudoInverseSolve(left, solvedLeft);
         }
         Eigen::LDLT<Eigen::MatrixXd> rightSolver(right);
         if (rightSolver.info() != Eigen::Success)
@@ -53,6 +63,22 @@ public:
         V_ = rightSolver.solve(solvedLeft.transpose()).transpose().cast<float>(); // ... (S^T S + lI)^-1
         if (!V_.allFinite())
             CV_Error(Error::StsError, "zsl ESZSL: training produced non-finite weights (increase the regularisers)");
+    }
+
+    /** Minimum-norm solution of G Z = B for a symmetric positive semi-definite G (upper triangle read):
+        the last fallback, when LDLT meets a zero pivot followed by a non-zero one, as an exactly singular
+        Gram matrix in double (fewer samples than dimensions, gamma = 0) does. Eigenvalues below
+        D * eps * max are treated as zero; B lies in the range of G (B = X^T Y S), so G Z = B holds. */
+    static Eigen::MatrixXd pseudoInverseSolve(const Eigen::MatrixXd& upper, const Eigen::MatrixXd& B)
+    {
+        const Eigen::MatrixXd G = upper.selfadjointView<Eigen::Upper>();
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G);
+        if (eig.info() != Eigen::Success)
+            CV_Error(Error::StsError, "zsl ESZSL: the regularised system is singular (increase eszslGamma)");
+        const Eigen::VectorXd& ev = eig.eigenvalues();
+        const double tolerance = ev.cwiseAbs().maxCoeff() * (double)G.rows() * std::numeric_limits<double>::epsilon();
+        const Eigen::VectorXd inverse = (ev.array() > tolerance).select(ev.array().inverse(), 0.0);
+        return eig.eigenvectors() * (inverse.asDiagonal() * (eig.eigenvectors().transpose() * B));
     }
 
     RowMatrixXf scores(const RowRefXf& X, const RowMatrixXf& P) const CV_OVERRIDE

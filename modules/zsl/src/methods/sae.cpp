@@ -102,19 +102,26 @@ public:
     void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
-        const int C = (int)S.rows();
-        const Eigen::Index D = X.cols(), A = S.cols();
+        ClosedFormStatistics stats((int)X.cols(), (int)S.rows());
+        stats.add(X, y);
+        trainFromStatistics(std::move(stats), S);
+    }
+
+    void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S) CV_OVERRIDE
+    {
+        CV_Assert(stats.numClasses() == S.rows());
+        const Eigen::Index D = stats.featureDim(), A = S.cols();
         // Per-sample prototypes repeat the class ones, so S S^T and S X^T reduce to class statistics:
         // S S^T = Sc^T diag(n) Sc, S X^T = Sc^T (class sums).
         const Eigen::MatrixXd Sc = S.cast<double>();
-        const Eigen::VectorXd counts = classCounts(y, C);
+        const Eigen::VectorXd& counts = stats.counts;
         const Eigen::MatrixXd SSt = Sc.transpose() * counts.asDiagonal() * Sc;                    // A x A
-        const Eigen::MatrixXd rhs = (1.0 + lambda_) * Sc.transpose() * classSums(X, y, C).cast<double>(); // A x D
+        const Eigen::MatrixXd rhs = (1.0 + lambda_) * Sc.transpose() * stats.classSums;           // A x D
 
         Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> small(SSt);
         if (small.info() != Eigen::Success)
             CV_Error(Error::StsError, "zsl SAE: eigendecomposition of S S^T failed");
-        const TridiagonalForm large(gramMatrix(X));
+        const TridiagonalForm large(std::move(stats.gram));
         const Eigen::VectorXd& diag = large.diagonal();
         const Eigen::VectorXd& sub = large.subDiagonal();
 
