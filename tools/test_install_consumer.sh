@@ -24,6 +24,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 tools=()
 for f in "$src"/samples/*.cpp; do tools+=("$(basename "$f" .cpp)"); done
+# The MPI tools (samples/mpi/, built and installed when the build found an MPI) are tools too.
+if [ "$(cache ZSL_WITH_MPI)" = ON ]; then
+  for f in "$src"/samples/mpi/*.cpp; do tools+=("$(basename "$f" .cpp)"); done
+fi
 
 if [ "$mode" = shared ]; then
   step "configure + build a BUILD_SHARED_LIBS=ON copy of the library and the tools"
@@ -31,7 +35,7 @@ if [ "$mode" = shared ]; then
   if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
   cmake -S "$src" -B "$tmp/build" -G "$gen" -DCMAKE_BUILD_TYPE="$(cache CMAKE_BUILD_TYPE)" \
     -DCMAKE_CXX_COMPILER="$cxx" "${launcher[@]}" -DBUILD_SHARED_LIBS=ON \
-    -DZSL_USE_BLAS="$(cache ZSL_USE_BLAS)" -DZSL_BUILD_TESTS=OFF -DZSL_BUILD_PERF=OFF -DZSL_BUILD_SAMPLES=ON >/dev/null
+    -DZSL_USE_BLAS="$(cache ZSL_USE_BLAS)" -DZSL_WITH_MPI="$(cache ZSL_WITH_MPI)" -DZSL_BUILD_TESTS=OFF -DZSL_BUILD_PERF=OFF -DZSL_BUILD_SAMPLES=ON >/dev/null
   cmake --build "$tmp/build" --target opencv_zsl "${tools[@]}" -j"${ZSL_INSTALL_TEST_JOBS:-2}"
   build=$tmp/build
 fi
