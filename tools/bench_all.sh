@@ -3,7 +3,7 @@
 #
 #   tools/bench_all.sh [build-dir] [report.md]          (default: build, build/bench_all.md)
 #   ZSL_BENCH_SKIP="ann encoder" tools/bench_all.sh      skip some sections (closed_form ann encoder trainable
-#                                                        ranking scale_out imagenet generator)
+#                                                        ranking scale_out scale_out_ranks imagenet imagenet_1t generator)
 #   ZSL_BENCH_ANN_ROWS=200000 ZSL_BENCH_ANN_ROUNDS=1     size and rounds of the approximate-search section
 #
 # 1. Installs the peers: Debian python3-faiss and python3-hnswlib (apt), npm onnxruntime-node (in tools/).
@@ -97,7 +97,12 @@ fi
 section trainable "MLP training vs PyTorch" "$build/bench_trainable" --rows 8000 --epochs 2 --threads 2
 [ -x "$build/bench_ranking" ] && section ranking "ALE training epoch vs PyTorch" "$build/bench_ranking"
 # Benchmarks of the scale-out, ImageNet and generator work, when built.
-[ -x "$build/bench_scale_out" ] && section scale_out "Scale-out statistics, merge and ranks" "$build/bench_scale_out"
-[ -x "$build/bench_imagenet" ] && section imagenet "21K-class labelling" "$build/bench_imagenet"
+[ -x "$build/bench_scale_out" ] && section scale_out "Scale-out: statistics, merge, solve and shard search vs one process" \
+  "$build/bench_scale_out" --rows 20000 --dims 2048 --classes 40 --attributes 85 --shards 3 --rounds 5 --gallery 200000 --queries 64 --k 10
+[ -x "$build/zsl_mpi" ] && section scale_out_ranks "Scale-out: zsl_mpi -np 1 vs -np 3 (2 cores: oversubscribed)" \
+  "$here/bench_scale_out.sh" "$build" --rows 6000 --dims 512 --classes 40 --ranks 3 --rounds 5
+[ -x "$build/bench_imagenet" ] && section imagenet "ImageNet-21K labelling beyond the forward pass, 2 threads" "$build/bench_imagenet"
+[ -x "$build/bench_imagenet" ] && section imagenet_1t "ImageNet-21K labelling beyond the forward pass, 1 thread" \
+  "$build/bench_imagenet" --threads=1 --rounds=51
 [ -x "$build/bench_generator" ] && section generator "Generator training vs PyTorch" "$build/bench_generator"
 echo "bench_all: report written to $report" >&2
