@@ -21,16 +21,9 @@ import time
 
 import numpy as np
 
+from bench_common import wait_idle
+
 EFS = [10, 16, 32, 64, 128, 256, 512]
-
-
-def wait_idle(limit, timeout=1800):
-    start = time.time()
-    while os.getloadavg()[0] > limit:
-        if time.time() - start > timeout:
-            print(f"warning: load average still {os.getloadavg()[0]:.2f} after {timeout} s", file=sys.stderr)
-            return
-        time.sleep(10)
 
 
 def recall(found, exact):

@@ -23,14 +23,7 @@ import time
 
 import numpy as np
 
-
-def wait_idle(limit, timeout=1800):
-    start = time.time()
-    while os.getloadavg()[0] > limit:
-        if time.time() - start > timeout:
-            print(f"warning: load average still {os.getloadavg()[0]:.2f} after {timeout} s", file=sys.stderr)
-            return
-        time.sleep(10)
+from bench_common import wait_idle
 
 
 def module_round(exe, n, m, d):

@@ -1,6 +1,7 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "test_precomp.hpp"
 #include <Eigen/Dense>
+#include <opencv2/core/eigen.hpp>
 
 namespace opencv_test { namespace {
 
@@ -8,6 +9,24 @@ using namespace cv::zsl;
 using zsltest::makeSyntheticProblem;
 
 using zsltest::learnedMatrix;
+using MatD = Eigen::MatrixXd;
+
+// The training problem in double with an explicit Y in {-1, 1}, for reference solves of the closed form.
+struct DenseProblem
+{
+    MatD X, Y, S;
+};
+
+DenseProblem denseProblem(const zsltest::SyntheticProblem& p)
+{
+    DenseProblem d;
+    cv::cv2eigen(p.trainX, d.X);
+    cv::cv2eigen(p.seen.vectors, d.S);
+    d.Y = MatD::Constant(p.trainX.rows, p.seen.size(), -1.0);
+    for (int i = 0; i < p.trainX.rows; i++)
+        d.Y(i, p.trainY.at<int>(i)) = 1.0;
+    return d;
+}
 
 TEST(ZSL_ESZSL, unseenAccuracyOnSyntheticProblem)
 {
@@ -39,28 +58,17 @@ TEST(ZSL_ESZSL, weightsEqualDirectSolveOfTheClosedForm)
     Mat V = learnedMatrix(zsl, "V");
 
     // Reference in double precision, straight from the paper's formula with an explicit Y in {-1, 1}.
-    using MatD = Eigen::MatrixXd;
-    const int n = p.trainX.rows, d = p.trainX.cols, c = p.seen.size(), a = p.seen.dims();
-    MatD X(n, d), S(c, a), Y = MatD::Constant(n, c, -1.0);
-    for (int i = 0; i < n; i++)
-    {
-        for (int j = 0; j < d; j++)
-            X(i, j) = p.trainX.at<float>(i, j);
-        Y(i, p.trainY.at<int>(i)) = 1.0;
-    }
-    for (int i = 0; i < c; i++)
-        for (int j = 0; j < a; j++)
-            S(i, j) = p.seen.vectors.at<float>(i, j);
+    const DenseProblem dp = denseProblem(p);
+    const MatD &X = dp.X, &Y = dp.Y, &S = dp.S;
+    const int d = p.trainX.cols, a = p.seen.dims();
     MatD left = X.transpose() * X + 0.5 * MatD::Identity(d, d);
     MatD right = S.transpose() * S + 2.0 * MatD::Identity(a, a);
     MatD Vref = left.inverse() * X.transpose() * Y * S * right.inverse();
 
     ASSERT_EQ(V.rows, d);
     ASSERT_EQ(V.cols, a);
-    MatD Vgot(d, a);
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < a; j++)
-            Vgot(i, j) = V.at<float>(i, j);
+    MatD Vgot;
+    cv::cv2eigen(V, Vgot);
     EXPECT_LT((Vgot - Vref).norm() / Vref.norm(), 1e-4);
 }
 
@@ -83,21 +91,11 @@ TEST(ZSL_ESZSL, semiDefiniteSystemFallsBackToLdlt)
     Mat V = learnedMatrix(zsl, "V");
     ASSERT_TRUE(cv::checkRange(V));
 
-    using MatD = Eigen::MatrixXd;
-    const int n = p.trainX.rows, d = p.trainX.cols, c = p.seen.size(), a = p.seen.dims();
-    MatD X(n, d), S(c, a), Y = MatD::Constant(n, c, -1.0), Vd(d, a);
-    for (int i = 0; i < n; i++)
-    {
-        for (int j = 0; j < d; j++)
-            X(i, j) = p.trainX.at<float>(i, j);
-        Y(i, p.trainY.at<int>(i)) = 1.0;
-    }
-    for (int i = 0; i < c; i++)
-        for (int j = 0; j < a; j++)
-            S(i, j) = p.seen.vectors.at<float>(i, j);
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < a; j++)
-            Vd(i, j) = V.at<float>(i, j);
+    const DenseProblem dp = denseProblem(p);
+    const MatD &X = dp.X, &Y = dp.Y, &S = dp.S;
+    const int a = p.seen.dims();
+    MatD Vd;
+    cv::cv2eigen(V, Vd);
     const MatD rhs = X.transpose() * Y * S;
     const MatD lhs = X.transpose() * X * Vd * (S.transpose() * S + MatD::Identity(a, a));
     EXPECT_LT((lhs - rhs).norm() / rhs.norm(), 1e-3);
