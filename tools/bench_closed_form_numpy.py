@@ -34,6 +34,8 @@ def module_round(exe, n, m, d):
         times[f"{name} {kind}"] = float(t)
     peer = re.search(r"peer: bare sgemm .*?: ([0-9.]+) s", out)
     times["sgemm score"] = float(peer.group(1)) if peer else float("nan")
+    syrk = re.search(r"ssyrk X\^T X .*?: ([0-9.]+) s", out)
+    times["ssyrk"] = float(syrk.group(1)) if syrk else float("nan")
     return times
 
 
@@ -112,6 +114,9 @@ def main():
     for label, km, kn in rows:
         if km in med:
             print(f"| {label} | {med[km]:.3f} | {mnp[kn]:.3f} | {med[km] / mnp[kn]:.2f} |")
+    if "ESZSL train" in med and med.get("ssyrk", 0) > 0:
+        print(f"\nssyrk bound (float X^T X, bench_linear, same rounds): {med['ssyrk']:.3f} s; "
+              f"ESZSL train = {med['ESZSL train'] / med['ssyrk']:.2f} x the ssyrk bound")
 
 
 if __name__ == "__main__":
