@@ -38,6 +38,7 @@ struct Result
     String method, params;
     double valZsl = 0, zsl = 0, gamma = 0, seconds = 0;
     GzslAccuracy raw, calibrated;
+    int extensions = 0, candidates = 0; //!< grid extension rounds and candidates scored in model selection
 };
 
 std::vector<String> splitList(const String& s)
@@ -51,40 +52,33 @@ std::vector<String> splitList(const String& s)
     return out;
 }
 
-// Hyper-parameter grids (log-spaced, as in the GBU paper's cross-validation).
-std::vector<ZeroShotClassifier::Params> grid(int method, bool quick)
+// Initial hyper-parameter grids (log-spaced, as in the GBU paper's cross-validation); every numeric axis
+// extends itself while the best value sits on its edge (cv::zsl::HyperParamGrid, bounded, logged).
+void grid(int method, bool quick, ZeroShotClassifier::Params& base, HyperParamGrid& g)
 {
-    std::vector<ZeroShotClassifier::Params> out;
-    ZeroShotClassifier::Params base;
+    base = ZeroShotClassifier::Params();
     base.method = method;
-    const std::vector<double> eszsl = quick ? std::vector<double>{0.1, 1, 10} : std::vector<double>{0.01, 0.1, 1, 10, 100, 1000};
-    const std::vector<double> sae = quick ? std::vector<double>{0.2, 5} : std::vector<double>{0.05, 0.2, 1, 5, 25, 125};
+    g = HyperParamGrid();
     if (method == ZeroShotClassifier::ESZSL)
-        for (double g : eszsl)
-            for (double l : eszsl)
-            {
-                ZeroShotClassifier::Params p = base;
-                p.eszslGamma = g;
-                p.eszslLambda = l;
-                out.push_back(p);
-            }
+    {
+        g.eszslGamma = quick ? std::vector<double>{0.1, 1, 10} : std::vector<double>{0.01, 0.1, 1, 10, 100, 1000};
+        g.eszslLambda = g.eszslGamma;
+    }
     else if (method == ZeroShotClassifier::SAE)
-        for (double l : sae)
-            for (int d : {0, 1})
-            {
-                ZeroShotClassifier::Params p = base;
-                p.saeLambda = l;
-                p.saeDirection = d;
-                p.normalizeFeatures = true;
-                out.push_back(p);
-            }
+    {
+        base.normalizeFeatures = true;
+        g.saeLambda = quick ? std::vector<double>{0.2, 5} : std::vector<double>{0.05, 0.2, 1, 5, 25, 125};
+        g.saeDirection = {ZeroShotClassifier::SAE_SEMANTIC_SPACE, ZeroShotClassifier::SAE_VISUAL_SPACE};
+    }
     else
     {
-        ZeroShotClassifier::Params p = base;
-        p.epochs = quick ? 10 : 30;
-        out.push_back(p);
+        base.epochs = quick ? 10 : 30;
+        g.epochs = quick ? std::vector<int>{base.epochs} : std::vector<int>{15, 30};
+        g.learningRate = quick ? std::vector<double>{1e-3} : std::vector<double>{5e-4, 2e-3};
+        if (!quick && (method == ZeroShotClassifier::MLP || method == ZeroShotClassifier::GENERATIVE))
+            g.hiddenSize = {512, 2048};
+        g.maxExtensions = 3;
     }
-    return out;
 }
 
 String describe(const ZeroShotClassifier::Params& p)
@@ -93,7 +87,10 @@ String describe(const ZeroShotClassifier::Params& p)
         return format("gamma=%g lambda=%g", p.eszslGamma, p.eszslLambda);
     if (p.method == ZeroShotClassifier::SAE)
         return format("lambda=%g %s", p.saeLambda, p.saeDirection ? "visual" : "semantic");
-    return format("epochs=%d", p.epochs);
+    String h;
+    for (size_t i = 0; i < p.hiddenSizes.size(); i++)
+        h += format(i ? "x%d" : "%d", p.hiddenSizes[i]);
+    return format("epochs=%d lr=%g hidden=%s", p.epochs, p.learningRate, h.c_str());
 }
 
 // Class ids -> positions in `order` (all labels must be in it).
@@ -170,10 +167,15 @@ Result runMethod(int method, const GbuDataset& ds, bool quick)
         trIdx[i] = i;
     for (int i = 0; i < Xva.rows; i++)
         vaIdx[i] = Xtr.rows + i;
-    ModelSelectionResult sel = selectHyperParams(Xsel, ysel, P.subset(valOrder), grid(method, quick), trIdx, vaIdx);
+    ZeroShotClassifier::Params base;
+    HyperParamGrid g;
+    grid(method, quick, base, g);
+    ModelSelectionResult sel = selectHyperParamsOnGrid(Xsel, ysel, P.subset(valOrder), g, base, trIdx, vaIdx);
     const ZeroShotClassifier::Params best = sel.best;
     r.valZsl = sel.scores[sel.bestIndex];
     r.params = describe(best);
+    r.extensions = sel.extensions;
+    r.candidates = (int)sel.candidates.size();
 
     // 2. Calibration on held-out train images (seen) + val images (pseudo-unseen), same trained model family.
     {
@@ -301,7 +303,7 @@ int main(int argc, char** argv)
                     fs << "{" << "method" << r.method << "params" << r.params << "val_zsl" << r.valZsl << "zsl" << r.zsl
                        << "seen" << r.raw.seen << "unseen" << r.raw.unseen << "H" << r.raw.harmonic << "gamma" << r.gamma
                        << "cal_seen" << r.calibrated.seen << "cal_unseen" << r.calibrated.unseen << "cal_H" << r.calibrated.harmonic
-                       << "}";
+                       << "grid_extensions" << r.extensions << "candidates" << r.candidates << "}";
                 fs << "]";
             });
     }
