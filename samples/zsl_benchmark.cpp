@@ -261,7 +261,7 @@ int main(int argc, char** argv)
                             ds.splits.testUnseen.size());
         std::vector<int> methods;
         if (parser.get<String>("methods") == "all")
-            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::GENERATIVE; m++)
+            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::CADA_VAE; m++)
                 methods.push_back(m);
         else
             for (const String& n : splitList(parser.get<String>("methods")))
