@@ -543,7 +543,18 @@ inline MethodGrid parameterGrid(int method)
         g.grid.epochs = {15, 30};
         g.grid.learningRate = {5e-4, 2e-3};
         if (method == ZeroShotClassifier::MLP || method == ZeroShotClassifier::GENERATIVE)
-            g.grid.hiddenSize = {128, 512};
+            g.grid.hiddenSize = {128, 256};
+        if (method == ZeroShotClassifier::CADA_VAE)
+        {
+            // The paper's layout scaled to 128-d features and 19 attributes: one width for the four networks.
+            g.base.latentDim = 32;
+            g.base.batchSize = 50;
+            g.base.syntheticPerClass = 400;
+            g.base.epochs = 40;
+            g.grid.epochs = {20, 40};
+            g.grid.learningRate = {1e-3, 3e-3};
+            g.grid.hiddenSize = {256};
+        }
         g.grid.maxExtensions = 3; // each round retrains every fold: bounded tighter than the closed forms
     }
     return g;
