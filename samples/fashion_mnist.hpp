@@ -555,6 +555,13 @@ inline MethodGrid parameterGrid(int method)
             g.grid.learningRate = {1e-3, 3e-3};
             g.grid.hiddenSize = {256};
         }
+        if (method == ZeroShotClassifier::F_CLSWGAN)
+        {
+            g.base.latentDim = 19; // the paper's noise size: the prototype dimension (19 attributes)
+            g.base.syntheticPerClass = 300;
+            g.grid.epochs = {10, 20};
+            g.grid.learningRate = {1e-3, 3e-3};
+        }
         g.grid.maxExtensions = 3; // each round retrains every fold: bounded tighter than the closed forms
     }
     return g;
