@@ -28,12 +28,7 @@ static ZeroShotClassifier::Params cadaParams()
     return p;
 }
 
-static zsltest::SyntheticProblem seenBiasedProblem()
-{
-    zsltest::SyntheticOptions o;
-    o.classDeviation = 0.2;
-    return zsltest::makeSyntheticProblem(o);
-}
+using zsltest::seenBiasedProblem;
 
 TEST(ZSL_CadaVae, warmupFollowsThePaperAndStretchesToTheEpochCount)
 {
@@ -94,17 +89,7 @@ TEST(ZSL_CadaVae, stepGradientMatchesFiniteDifferences)
 // GZSL accuracy (seen, unseen, H) in GZSL mode without calibration.
 static GzslAccuracy gzsl(const Ptr<ZeroShotClassifier>& zsl, const zsltest::SyntheticProblem& p)
 {
-    zsl->setUnseenClasses(p.unseen);
-    zsl->setMode(ZeroShotClassifier::MODE_GZSL);
-    zsl->setCalibration(0);
-    Mat ls, ss, lu, su;
-    zsl->predict(p.testSeenX, ls, ss, 1);
-    zsl->predict(p.testUnseenX, lu, su, 1);
-    GzslAccuracy a;
-    a.seen = zsltest::perClassTop1(ls, p.testSeenY, 0);
-    a.unseen = zsltest::perClassTop1(lu, p.testUnseenY, p.seen.size());
-    a.harmonic = harmonicMean(a.seen, a.unseen);
-    return a;
+    return zsltest::uncalibratedGzsl(zsl, p);
 }
 
 TEST(ZSL_CadaVae, raisesGzslHarmonicMeanOverUncalibratedEszslAndSolvesZsl)

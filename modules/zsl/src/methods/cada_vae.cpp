@@ -188,12 +188,7 @@ protected:
 
     ZeroShotClassifier::Params classifierParams() const CV_OVERRIDE
     {
-        ZeroShotClassifier::Params p = params_;
-        p.learningRate = kClassifierLearningRate;
-        p.weightDecay = 0;
-        p.epochs = kClassifierEpochs;
-        p.batchSize = kClassifierBatch;
-        return p;
+        return softmaxSettings(params_, kClassifierEpochs, kClassifierBatch, kClassifierLearningRate);
     }
 
     void writeGenerator(FileStorage& fs) const CV_OVERRIDE

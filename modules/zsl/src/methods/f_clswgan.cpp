@@ -169,24 +169,12 @@ protected:
 
     RowMatrixXf synthesise(const RowMatrixXf& prototypes, int perClass, Rng& rng) const CV_OVERRIDE
     {
-        const Eigen::Index c = prototypes.rows(), a = prototypes.cols();
-        const int nz = params_.latentDim;
-        RowMatrixXf in(c * perClass, nz + a), z(c * perClass, nz);
-        fillNormal(z, rng);
-        in.leftCols(nz) = z;
-        for (Eigen::Index k = 0; k < c; k++)
-            in.block(k * perClass, nz, perClass, a) = prototypes.row(k).replicate(perClass, 1);
-        return gen_->infer(in);
+        return gen_->infer(noiseAndPrototypes(prototypes, perClass, params_.latentDim, rng));
     }
 
     ZeroShotClassifier::Params classifierParams() const CV_OVERRIDE
     {
-        ZeroShotClassifier::Params p = params_;
-        p.learningRate = kClassifierLearningRate;
-        p.weightDecay = 0;
-        p.epochs = kClassifierEpochs;
-        p.batchSize = kClassifierBatch;
-        return p;
+        return softmaxSettings(params_, kClassifierEpochs, kClassifierBatch, kClassifierLearningRate);
     }
 
     void writeGenerator(FileStorage& fs) const CV_OVERRIDE { gen_->write(fs, "generator"); }

@@ -43,6 +43,27 @@ Sequential trainSoftmax(const RowMatrixXf& X, const std::vector<int>& y, int num
     return net;
 }
 
+RowMatrixXf noiseAndPrototypes(const RowMatrixXf& prototypes, int perClass, int noiseDim, Rng& rng)
+{
+    const Eigen::Index c = prototypes.rows(), a = prototypes.cols();
+    RowMatrixXf in(c * perClass, noiseDim + a), z(c * perClass, noiseDim);
+    fillNormal(z, rng);
+    in.leftCols(noiseDim) = z;
+    for (Eigen::Index k = 0; k < c; k++)
+        in.block(k * perClass, noiseDim, perClass, a) = prototypes.row(k).replicate(perClass, 1);
+    return in;
+}
+
+ZeroShotClassifier::Params softmaxSettings(const ZeroShotClassifier::Params& base, int epochs, int batchSize, double learningRate)
+{
+    ZeroShotClassifier::Params p = base;
+    p.learningRate = learningRate;
+    p.weightDecay = 0;
+    p.epochs = epochs;
+    p.batchSize = batchSize;
+    return p;
+}
+
 void FeatureGeneratingModel::train(const RowMatrixXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                                    const ProgressCallback& progress)
 {

@@ -21,6 +21,13 @@ namespace detail {
 nn::Sequential trainSoftmax(const RowMatrixXf& X, const std::vector<int>& y, int numClasses,
                             const ZeroShotClassifier::Params& p, nn::Rng& rng);
 
+/** Generator inputs for `perClass` samples of every prototype row: [z, s_k] with z ~ N(0, I) of width
+    `noiseDim` (drawn first, row by row), rows grouped by class. */
+RowMatrixXf noiseAndPrototypes(const RowMatrixXf& prototypes, int perClass, int noiseDim, nn::Rng& rng);
+
+/** `base` with the settings of a method's own softmax classifier (weight decay 0). */
+ZeroShotClassifier::Params softmaxSettings(const ZeroShotClassifier::Params& base, int epochs, int batchSize, double learningRate);
+
 class FeatureGeneratingModel : public CompatibilityModel
 {
 public:

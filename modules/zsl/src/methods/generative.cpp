@@ -96,14 +96,7 @@ struct Cvae
 static RowMatrixXf generate(const Sequential& decoder, const RowMatrixXf& noise, int latent,
                               const RowMatrixXf& prototypes, int perClass, Rng& rng)
 {
-    const Eigen::Index c = prototypes.rows(), a = prototypes.cols();
-    RowMatrixXf in(c * perClass, latent + a);
-    RowMatrixXf z(c * perClass, latent);
-    fillNormal(z, rng);
-    in.leftCols(latent) = z;
-    for (Eigen::Index k = 0; k < c; k++)
-        in.block(k * perClass, latent, perClass, a) = prototypes.row(k).replicate(perClass, 1);
-    RowMatrixXf x = decoder.infer(in);
+    RowMatrixXf x = decoder.infer(noiseAndPrototypes(prototypes, perClass, latent, rng));
     RowMatrixXf e(x.rows(), x.cols());
     fillNormal(e, rng);
     const Eigen::RowVectorXf sd = (0.5f * noise.row(0).array().max(-kLogVarLimit).min(kLogVarLimit)).exp().matrix();
