@@ -47,7 +47,7 @@ std::map<std::string, std::vector<std::string> > tableRows(const std::string& pa
     std::string line;
     while (std::getline(f, line))
     {
-        if (line.rfind("| split", 0) == 0 || line.rfind("|---", 0) == 0 || line.empty() || line[0] != '|')
+        if (line.rfind("| split |", 0) == 0 || line.rfind("|---", 0) == 0 || line.empty() || line[0] != '|')
             continue;
         std::vector<std::string> cells;
         std::stringstream ss(line.substr(1));
