@@ -420,16 +420,38 @@ static void readSet(InputArray features, InputArray labels, const ClassPrototype
         CV_Error(Error::StsBadSize, cv::format("zsl model selection: %d feature rows but %d labels", X.rows, (int)y.size()));
 }
 
+// The rows and folds of one selection: an explicit class-disjoint split (one fold) or k class-disjoint folds.
+struct SelectionData
+{
+    Mat X;
+    std::vector<int> y;
+    std::vector<std::vector<int> > trains, vals;
+};
+
+static SelectionData explicitSplit(InputArray features, InputArray labels, const ClassPrototypes& seen,
+                                   InputArray trainIndices, InputArray valIndices, const char* caller)
+{
+    SelectionData d;
+    readSet(features, labels, seen, d.X, d.y);
+    d.trains.push_back(toIndices(trainIndices, d.X.rows, cv::format("zsl %s: trainIndices", caller).c_str()));
+    d.vals.push_back(toIndices(valIndices, d.X.rows, cv::format("zsl %s: valIndices", caller).c_str()));
+    return d;
+}
+
+static SelectionData kFoldSplit(InputArray features, InputArray labels, const ClassPrototypes& seen, int folds, uint64 seed)
+{
+    SelectionData d;
+    readSet(features, labels, seen, d.X, d.y);
+    classDisjointFolds(labels, seen.size(), folds, seed, d.trains, d.vals);
+    return d;
+}
+
 ModelSelectionResult selectHyperParams(InputArray features, InputArray labels, const ClassPrototypes& seen,
                                        const std::vector<ZeroShotClassifier::Params>& candidates,
                                        InputArray trainIndices, InputArray valIndices)
 {
-    Mat X;
-    std::vector<int> y;
-    readSet(features, labels, seen, X, y);
-    std::vector<std::vector<int> > trains{toIndices(trainIndices, X.rows, "zsl selectHyperParams: trainIndices")};
-    std::vector<std::vector<int> > vals{toIndices(valIndices, X.rows, "zsl selectHyperParams: valIndices")};
-    return runSelection(X, y, seen, candidates, trains, vals);
+    const SelectionData d = explicitSplit(features, labels, seen, trainIndices, valIndices, "selectHyperParams");
+    return runSelection(d.X, d.y, seen, candidates, d.trains, d.vals);
 }
 
 void classDisjointFolds(InputArray labels, int numClasses, int folds, uint64 seed,
@@ -466,12 +488,8 @@ ModelSelectionResult selectHyperParamsKFold(InputArray features, InputArray labe
                                             const std::vector<ZeroShotClassifier::Params>& candidates,
                                             int folds, uint64 seed)
 {
-    Mat X;
-    std::vector<int> y;
-    readSet(features, labels, seen, X, y);
-    std::vector<std::vector<int> > trains, vals;
-    classDisjointFolds(labels, seen.size(), folds, seed, trains, vals);
-    return runSelection(X, y, seen, candidates, trains, vals);
+    const SelectionData d = kFoldSplit(features, labels, seen, folds, seed);
+    return runSelection(d.X, d.y, seen, candidates, d.trains, d.vals);
 }
 
 // The grid search over held-out folds: each candidate trained on trains[f], scored on vals[f].
@@ -492,24 +510,16 @@ ModelSelectionResult selectHyperParamsOnGrid(InputArray features, InputArray lab
                                              const HyperParamGrid& grid, const ZeroShotClassifier::Params& base,
                                              InputArray trainIndices, InputArray valIndices)
 {
-    Mat X;
-    std::vector<int> y;
-    readSet(features, labels, seen, X, y);
-    std::vector<std::vector<int> > trains{toIndices(trainIndices, X.rows, "zsl selectHyperParamsOnGrid: trainIndices")};
-    std::vector<std::vector<int> > vals{toIndices(valIndices, X.rows, "zsl selectHyperParamsOnGrid: valIndices")};
-    return runGridSelection(X, y, seen, grid, base, trains, vals);
+    const SelectionData d = explicitSplit(features, labels, seen, trainIndices, valIndices, "selectHyperParamsOnGrid");
+    return runGridSelection(d.X, d.y, seen, grid, base, d.trains, d.vals);
 }
 
 ModelSelectionResult selectHyperParamsOnGridKFold(InputArray features, InputArray labels, const ClassPrototypes& seen,
                                                   const HyperParamGrid& grid, const ZeroShotClassifier::Params& base,
                                                   int folds, uint64 seed)
 {
-    Mat X;
-    std::vector<int> y;
-    readSet(features, labels, seen, X, y);
-    std::vector<std::vector<int> > trains, vals;
-    classDisjointFolds(labels, seen.size(), folds, seed, trains, vals);
-    return runGridSelection(X, y, seen, grid, base, trains, vals);
+    const SelectionData d = kFoldSplit(features, labels, seen, folds, seed);
+    return runGridSelection(d.X, d.y, seen, grid, base, d.trains, d.vals);
 }
 
 double selectCalibrationFromScores(InputArray scoresArg, InputArray labels, int numSeen, GzslAccuracy& accuracy)

@@ -168,6 +168,15 @@ cv::zsl::GzslAccuracy uncalibratedGzsl(const cv::Ptr<cv::zsl::ZeroShotClassifier
     return a;
 }
 
+cv::zsl::GzslAccuracy eszslBaselineGzsl(const SyntheticProblem& p)
+{
+    cv::zsl::ZeroShotClassifier::Params e;
+    e.eszslGamma = e.eszslLambda = 1e-2;
+    cv::Ptr<cv::zsl::ZeroShotClassifier> eszsl = cv::zsl::ZeroShotClassifier::create(e);
+    eszsl->train(p.trainX, p.trainY, p.seen);
+    return uncalibratedGzsl(eszsl, p);
+}
+
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset)
 {
     cv::Mat p = predicted.col(0) - labelOffset;

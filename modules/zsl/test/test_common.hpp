@@ -62,6 +62,10 @@ SyntheticProblem seenBiasedProblem();
     sets; registers the problem's unseen classes and sets GZSL mode with calibration 0. */
 cv::zsl::GzslAccuracy uncalibratedGzsl(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const SyntheticProblem& p);
 
+/** The compatibility baseline of the feature generators' tests: ESZSL (gamma = lambda = 1e-2) trained on
+    the problem's seen classes, its uncalibrated GZSL accuracies (uncalibratedGzsl()). */
+cv::zsl::GzslAccuracy eszslBaselineGzsl(const SyntheticProblem& p);
+
 /** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);
 
