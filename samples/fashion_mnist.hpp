@@ -229,7 +229,67 @@ struct FashionSplit
 {
     String name;
     std::vector<int> seen, unseen;
+    String backbone;                 //!< split whose backbone_<name>.onnx encodes the images (itself for splits.json)
+    std::vector<int> backboneUnseen; //!< classes that backbone never saw in training (a superset of `unseen`)
+    bool drawn = false;              //!< drawn by drawAdmissibleSplits(), not listed in splits.json
 };
+
+/** True when every attribute an unseen class has is present in some seen class (no model can learn an
+    attribute it never sees; tools/train_fashion_backbone.py refuses such splits the same way). */
+inline bool attributesCovered(const cv::zsl::ClassPrototypes& classes, const std::vector<int>& seen, const std::vector<int>& unseen)
+{
+    for (int u : unseen)
+        for (int j = 0; j < classes.vectors.cols; j++)
+        {
+            if (classes.vectors.at<float>(u, j) <= 0)
+                continue;
+            bool present = false;
+            for (int c : seen)
+                present = present || classes.vectors.at<float>(c, j) != 0;
+            if (!present)
+                return false;
+        }
+    return true;
+}
+
+/** Further admissible splits, drawn with `seed`: the unseen classes of a derived split are a proper subset
+    (all but one) of a published split's unseen classes, and the class left out joins the seen ones. The
+    published split's backbone encodes the images, so no derived split's unseen class was ever seen by its
+    backbone (admissible: no leak), and the attribute coverage of attributesCovered() holds. Candidates
+    are enumerated in a fixed order and shuffled with cv::RNG(seed); the first `count` are returned
+    (fewer when fewer exist). */
+inline std::vector<FashionSplit> drawAdmissibleSplits(const std::vector<FashionSplit>& published,
+                                                      const cv::zsl::ClassPrototypes& classes, int count, uint64_t seed)
+{
+    std::vector<FashionSplit> candidates;
+    for (const FashionSplit& p : published)
+    {
+        if (p.unseen.size() < 2)
+            continue;
+        for (size_t k = 0; k < p.unseen.size(); k++)
+        {
+            FashionSplit d;
+            d.backbone = p.backbone;
+            d.backboneUnseen = p.backboneUnseen;
+            d.drawn = true;
+            for (size_t j = 0; j < p.unseen.size(); j++)
+                if (j != k)
+                    d.unseen.push_back(p.unseen[j]);
+            d.seen = p.seen;
+            d.seen.push_back(p.unseen[k]);
+            std::sort(d.seen.begin(), d.seen.end());
+            d.name = p.name + "+" + classes.names[p.unseen[k]]; // the class that became seen
+            if (attributesCovered(classes, d.seen, d.unseen))
+                candidates.push_back(d);
+        }
+    }
+    cv::RNG rng((uint64)seed);
+    for (int i = (int)candidates.size() - 1; i > 0; i--)
+        std::swap(candidates[i], candidates[rng.uniform(0, i + 1)]);
+    if ((int)candidates.size() > count)
+        candidates.resize(std::max(0, count));
+    return candidates;
+}
 
 /** Reads data/fashion_mnist/splits.json (through cv::FileStorage, which reads JSON). */
 inline std::vector<FashionSplit> readSplits(const String& path, const std::vector<String>& classNames)
@@ -259,6 +319,8 @@ inline std::vector<FashionSplit> readSplits(const String& path, const std::vecto
         }
         for (int c = 0; c < (int)classNames.size(); c++)
             (isUnseen[c] ? sp.unseen : sp.seen).push_back(c);
+        sp.backbone = sp.name;
+        sp.backboneUnseen = sp.unseen;
         if (sp.unseen.empty() || sp.seen.size() < 2)
             CV_Error(cv::Error::StsParseError, cv::format("%s: split '%s' needs unseen classes and >= 2 seen classes",
                                                           path.c_str(), sp.name.c_str()));
@@ -468,46 +530,66 @@ struct Selection
     double validationZsl = 0;  //!< mean pseudo-unseen ZSL per-class top-1 over the folds
     double validationH = 0;    //!< mean pseudo-GZSL H over the folds at the chosen calibration
     double calibration = 0;    //!< chosen constant, relative to the score scale of a model trained like the folds'
+    int candidates = 0;        //!< candidates scored (after the grid's extensions)
+    int extensions = 0;        //!< extension rounds of the grid (cv::zsl::HyperParamGrid)
+    bool stoppedAtBound = false; //!< the best still sat on an edge when the extension bound was reached
 };
 
-/** Hyper-parameter grid of a method (small: the figures must run in minutes on 2 cores). */
-inline std::vector<cv::zsl::ZeroShotClassifier::Params> parameterGrid(int method)
+/** Initial hyper-parameter grid of a method and its template (small: the figures must run in minutes on
+    2 cores). Every numeric axis extends itself while the best sits on its edge (HyperParamGrid):
+    closed-form regularisers, SAE's lambda and direction, and the iterative methods' epochs, learning
+    rate and (for the networks with hidden layers) hidden width. */
+struct MethodGrid
+{
+    cv::zsl::ZeroShotClassifier::Params base;
+    cv::zsl::HyperParamGrid grid;
+};
+
+inline MethodGrid parameterGrid(int method)
 {
     using cv::zsl::ZeroShotClassifier;
-    std::vector<ZeroShotClassifier::Params> grid;
-    ZeroShotClassifier::Params base;
-    base.method = method;
+    MethodGrid g;
+    g.base.method = method;
     if (method == ZeroShotClassifier::ESZSL)
     {
-        for (double g : {0.1, 1.0, 10.0})
-            for (double l : {0.1, 1.0, 10.0})
-            {
-                ZeroShotClassifier::Params p = base;
-                p.eszslGamma = g;
-                p.eszslLambda = l;
-                grid.push_back(p);
-            }
+        g.grid.eszslGamma = {0.1, 1.0, 10.0};
+        g.grid.eszslLambda = {0.1, 1.0, 10.0};
     }
     else if (method == ZeroShotClassifier::SAE)
     {
-        for (double l : {0.05, 0.2, 1.0, 5.0})
-            for (int dir : {0, 1})
-            {
-                ZeroShotClassifier::Params p = base;
-                p.saeLambda = l;
-                p.saeDirection = dir;
-                p.normalizeFeatures = true;
-                grid.push_back(p);
-            }
+        g.base.normalizeFeatures = true;
+        g.grid.saeLambda = {0.05, 0.2, 1.0, 5.0};
+        g.grid.saeDirection = {ZeroShotClassifier::SAE_SEMANTIC_SPACE, ZeroShotClassifier::SAE_VISUAL_SPACE};
     }
     else
     {
-        ZeroShotClassifier::Params p = base;
-        p.epochs = 30;
-        p.hiddenSizes = {256};
-        grid.push_back(p);
+        g.base.epochs = 30;
+        g.base.hiddenSizes = {256};
+        g.grid.epochs = {15, 30};
+        g.grid.learningRate = {5e-4, 2e-3};
+        if (method == ZeroShotClassifier::MLP || method == ZeroShotClassifier::GENERATIVE)
+            g.grid.hiddenSize = {128, 256};
+        if (method == ZeroShotClassifier::CADA_VAE)
+        {
+            // The paper's layout scaled to 128-d features and 19 attributes: one width for the four networks.
+            g.base.latentDim = 32;
+            g.base.batchSize = 50;
+            g.base.syntheticPerClass = 400;
+            g.base.epochs = 40;
+            g.grid.epochs = {20, 40};
+            g.grid.learningRate = {1e-3, 3e-3};
+            g.grid.hiddenSize = {256};
+        }
+        if (method == ZeroShotClassifier::F_CLSWGAN)
+        {
+            g.base.latentDim = 19; // the paper's noise size: the prototype dimension (19 attributes)
+            g.base.syntheticPerClass = 300;
+            g.grid.epochs = {10, 20};
+            g.grid.learningRate = {1e-3, 3e-3};
+        }
+        g.grid.maxExtensions = 3; // each round retrains every fold: bounded tighter than the closed forms
     }
-    return grid;
+    return g;
 }
 
 /** Chooses hyper-parameters (best mean pseudo-unseen ZSL accuracy over class-disjoint folds of the
@@ -536,10 +618,14 @@ inline Selection selectOnSeenClasses(int method, const FeatureSet& train, const 
     }
     // Hyper-parameters: k class-disjoint folds over the seen training images (cv::zsl model selection).
     Selection best;
-    cv::zsl::ModelSelectionResult ms = cv::zsl::selectHyperParamsKFold(train.X, indexLabels(train.label, seen),
-                                                                       allClasses.subset(seen), parameterGrid(method), folds);
+    const MethodGrid mg = parameterGrid(method);
+    cv::zsl::ModelSelectionResult ms = cv::zsl::selectHyperParamsOnGridKFold(train.X, indexLabels(train.label, seen),
+                                                                             allClasses.subset(seen), mg.grid, mg.base, folds);
     best.params = ms.best;
     best.validationZsl = ms.scores[ms.bestIndex];
+    best.candidates = (int)ms.candidates.size();
+    best.extensions = ms.extensions;
+    best.stoppedAtBound = ms.stoppedAtBound;
     // Calibration with the chosen parameters: one score matrix per fold, one shared constant.
     std::vector<Mat> scores, truths;
     std::vector<double> grid;

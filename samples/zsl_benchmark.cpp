@@ -38,6 +38,7 @@ struct Result
     String method, params;
     double valZsl = 0, zsl = 0, gamma = 0, seconds = 0;
     GzslAccuracy raw, calibrated;
+    int extensions = 0, candidates = 0; //!< grid extension rounds and candidates scored in model selection
 };
 
 std::vector<String> splitList(const String& s)
@@ -51,40 +52,33 @@ std::vector<String> splitList(const String& s)
     return out;
 }
 
-// Hyper-parameter grids (log-spaced, as in the GBU paper's cross-validation).
-std::vector<ZeroShotClassifier::Params> grid(int method, bool quick)
+// Initial hyper-parameter grids (log-spaced, as in the GBU paper's cross-validation); every numeric axis
+// extends itself while the best value sits on its edge (cv::zsl::HyperParamGrid, bounded, logged).
+void grid(int method, bool quick, ZeroShotClassifier::Params& base, HyperParamGrid& g)
 {
-    std::vector<ZeroShotClassifier::Params> out;
-    ZeroShotClassifier::Params base;
+    base = ZeroShotClassifier::Params();
     base.method = method;
-    const std::vector<double> eszsl = quick ? std::vector<double>{0.1, 1, 10} : std::vector<double>{0.01, 0.1, 1, 10, 100, 1000};
-    const std::vector<double> sae = quick ? std::vector<double>{0.2, 5} : std::vector<double>{0.05, 0.2, 1, 5, 25, 125};
+    g = HyperParamGrid();
     if (method == ZeroShotClassifier::ESZSL)
-        for (double g : eszsl)
-            for (double l : eszsl)
-            {
-                ZeroShotClassifier::Params p = base;
-                p.eszslGamma = g;
-                p.eszslLambda = l;
-                out.push_back(p);
-            }
+    {
+        g.eszslGamma = quick ? std::vector<double>{0.1, 1, 10} : std::vector<double>{0.01, 0.1, 1, 10, 100, 1000};
+        g.eszslLambda = g.eszslGamma;
+    }
     else if (method == ZeroShotClassifier::SAE)
-        for (double l : sae)
-            for (int d : {0, 1})
-            {
-                ZeroShotClassifier::Params p = base;
-                p.saeLambda = l;
-                p.saeDirection = d;
-                p.normalizeFeatures = true;
-                out.push_back(p);
-            }
+    {
+        base.normalizeFeatures = true;
+        g.saeLambda = quick ? std::vector<double>{0.2, 5} : std::vector<double>{0.05, 0.2, 1, 5, 25, 125};
+        g.saeDirection = {ZeroShotClassifier::SAE_SEMANTIC_SPACE, ZeroShotClassifier::SAE_VISUAL_SPACE};
+    }
     else
     {
-        ZeroShotClassifier::Params p = base;
-        p.epochs = quick ? 10 : 30;
-        out.push_back(p);
+        base.epochs = quick ? 10 : 30;
+        g.epochs = quick ? std::vector<int>{base.epochs} : std::vector<int>{15, 30};
+        g.learningRate = quick ? std::vector<double>{1e-3} : std::vector<double>{5e-4, 2e-3};
+        if (!quick && (method == ZeroShotClassifier::MLP || method == ZeroShotClassifier::GENERATIVE || method == ZeroShotClassifier::CADA_VAE))
+            g.hiddenSize = {512, 2048};
+        g.maxExtensions = 3;
     }
-    return out;
 }
 
 String describe(const ZeroShotClassifier::Params& p)
@@ -93,7 +87,10 @@ String describe(const ZeroShotClassifier::Params& p)
         return format("gamma=%g lambda=%g", p.eszslGamma, p.eszslLambda);
     if (p.method == ZeroShotClassifier::SAE)
         return format("lambda=%g %s", p.saeLambda, p.saeDirection ? "visual" : "semantic");
-    return format("epochs=%d", p.epochs);
+    String h;
+    for (size_t i = 0; i < p.hiddenSizes.size(); i++)
+        h += format(i ? "x%d" : "%d", p.hiddenSizes[i]);
+    return format("epochs=%d lr=%g hidden=%s", p.epochs, p.learningRate, h.c_str());
 }
 
 // Class ids -> positions in `order` (all labels must be in it).
@@ -170,10 +167,15 @@ Result runMethod(int method, const GbuDataset& ds, bool quick)
         trIdx[i] = i;
     for (int i = 0; i < Xva.rows; i++)
         vaIdx[i] = Xtr.rows + i;
-    ModelSelectionResult sel = selectHyperParams(Xsel, ysel, P.subset(valOrder), grid(method, quick), trIdx, vaIdx);
+    ZeroShotClassifier::Params base;
+    HyperParamGrid g;
+    grid(method, quick, base, g);
+    ModelSelectionResult sel = selectHyperParamsOnGrid(Xsel, ysel, P.subset(valOrder), g, base, trIdx, vaIdx);
     const ZeroShotClassifier::Params best = sel.best;
     r.valZsl = sel.scores[sel.bestIndex];
     r.params = describe(best);
+    r.extensions = sel.extensions;
+    r.candidates = (int)sel.candidates.size();
 
     // 2. Calibration on held-out train images (seen) + val images (pseudo-unseen), same trained model family.
     {
@@ -220,7 +222,7 @@ int main(int argc, char** argv)
 {
     const String keys =
         "{help h usage ? |      | print this help }"
-        "{gbu            |      | dataset folder holding res101.mat and att_splits.mat (e.g. xlsa17/data/AWA2) }"
+        "{gbu            |      | dataset folder(s) holding res101.mat and att_splits.mat, comma-separated (e.g. xlsa17/data/AWA2,xlsa17/data/CUB) }"
         "{features       |      | res101.mat (overrides --gbu) }"
         "{splits         |      | att_splits.mat (overrides --gbu) }"
         "{variable       | att  | prototype variable: att or original_att }"
@@ -241,52 +243,123 @@ int main(int argc, char** argv)
     }
     try
     {
-        const String dir = parser.get<String>("gbu");
-        const String featuresFile = parser.has("features") ? parser.get<String>("features") : dir + "/res101.mat";
-        const String splitsFile = parser.has("splits") ? parser.get<String>("splits") : dir + "/att_splits.mat";
         if (!parser.has("gbu") && (!parser.has("features") || !parser.has("splits")))
-            CV_Error(Error::StsBadArg, "give --gbu=<dir> or both --features and --splits");
-        std::cerr << "Loading " << featuresFile << " and " << splitsFile << std::endl;
+            CV_Error(Error::StsBadArg, "give --gbu=<dir>[,<dir>...] or both --features and --splits");
+        // One or more datasets: --features/--splits name one; --gbu a comma-separated list of folders.
+        struct Source { String name, features, splits; };
+        std::vector<Source> sources;
+        auto baseName = [](const String& path) {
+            String p = path;
+            while (p.size() > 1 && p.back() == '/')
+                p.pop_back();
+            const size_t slash = p.find_last_of('/');
+            return slash == String::npos ? p : p.substr(slash + 1);
+        };
+        if (parser.has("features") || parser.has("splits"))
+        {
+            const String dir = parser.get<String>("gbu");
+            Source src;
+            src.features = parser.has("features") ? parser.get<String>("features") : dir + "/res101.mat";
+            src.splits = parser.has("splits") ? parser.get<String>("splits") : dir + "/att_splits.mat";
+            const size_t slash = src.splits.find_last_of('/');
+            src.name = slash == String::npos ? String("dataset") : baseName(src.splits.substr(0, slash));
+            sources.push_back(src);
+        }
+        else
+            for (const String& dir : splitList(parser.get<String>("gbu")))
+                sources.push_back({baseName(dir), dir + "/res101.mat", dir + "/att_splits.mat"});
         // The output is checked before hours of training, and never replaces an input.
         const String jsonFile = parser.has("json") ? parser.get<String>("json") : String();
         if (!jsonFile.empty())
-            zsl_samples::checkOutput("--json", jsonFile, {".json"}, {featuresFile, splitsFile});
-        GbuDataset ds = GbuDataset::load(featuresFile, splitsFile, parser.get<String>("variable"));
-        zsl_samples::requireFinite(ds.features, featuresFile + ": features");
-        std::cout << format("%d images x %d features, %d classes (%d seen, %d unseen); trainval %zu, test seen %zu, test unseen %zu\n",
-                            ds.features.rows, ds.features.cols, ds.splits.prototypes.size(), (int)ds.seenClasses().size(),
-                            (int)ds.unseenClasses().size(), ds.splits.trainval.size(), ds.splits.testSeen.size(),
-                            ds.splits.testUnseen.size());
+        {
+            std::vector<String> inputs;
+            for (const Source& src : sources)
+            {
+                inputs.push_back(src.features);
+                inputs.push_back(src.splits);
+            }
+            zsl_samples::checkOutput("--json", jsonFile, {".json"}, inputs);
+        }
         std::vector<int> methods;
         if (parser.get<String>("methods") == "all")
-            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::GENERATIVE; m++)
+            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::F_CLSWGAN; m++)
                 methods.push_back(m);
         else
             for (const String& n : splitList(parser.get<String>("methods")))
                 methods.push_back(methodFromName(n));
 
-        std::vector<Result> results;
+        std::vector<std::vector<Result> > perDataset;
         std::vector<String> missing;
-        for (int method : methods)
+        for (const Source& src : sources)
         {
-            std::cerr << "[" << methodName(method) << "] model selection on train/val, calibration, trainval -> test ..." << std::endl;
-            try
+            std::cerr << "Loading " << src.features << " and " << src.splits << std::endl;
+            GbuDataset ds = GbuDataset::load(src.features, src.splits, parser.get<String>("variable"));
+            zsl_samples::requireFinite(ds.features, src.features + ": features");
+            std::cout << format("%s: %d images x %d features, %d classes (%d seen, %d unseen); trainval %zu, test seen %zu, "
+                                "test unseen %zu\n", src.name.c_str(), ds.features.rows, ds.features.cols,
+                                ds.splits.prototypes.size(), (int)ds.seenClasses().size(), (int)ds.unseenClasses().size(),
+                                ds.splits.trainval.size(), ds.splits.testSeen.size(), ds.splits.testUnseen.size());
+            std::vector<Result> results;
+            for (int method : methods)
             {
-                results.push_back(runMethod(method, ds, parser.has("quick")));
+                std::cerr << "[" << src.name << " " << methodName(method)
+                          << "] model selection on train/val, calibration, trainval -> test ..." << std::endl;
+                try
+                {
+                    results.push_back(runMethod(method, ds, parser.has("quick")));
+                }
+                catch (const cv::Exception& e)
+                {
+                    if (e.code != Error::StsNotImplemented)
+                        throw;
+                    if (std::find(missing.begin(), missing.end(), methodName(method)) == missing.end())
+                        missing.push_back(methodName(method));
+                }
             }
-            catch (const cv::Exception& e)
+            std::cout << "\n" << src.name << "\n| method | val ZSL | ZSL top-1 | GZSL s | GZSL u | GZSL H | gamma | cal. s | cal. u | "
+                         "cal. H | params | grid | time |\n";
+            std::cout << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+            for (const Result& r : results)
+                std::cout << format("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3g | %.3f | %.3f | %.3f | %s | %d cand., %d ext. | %.1f s |\n",
+                                    r.method.c_str(), r.valZsl, r.zsl, r.raw.seen, r.raw.unseen, r.raw.harmonic, r.gamma,
+                                    r.calibrated.seen, r.calibrated.unseen, r.calibrated.harmonic, r.params.c_str(),
+                                    r.candidates, r.extensions, r.seconds);
+            perDataset.push_back(results);
+        }
+
+        // The GBU paper's layout (Xian et al. 2018, Table 4 with GZSL): per dataset T1 (ZSL per-class top-1
+        // on unseen classes), then GZSL u, s, H, in percent; uncalibrated as in the paper, then calibrated.
+        for (int calibrated = 0; calibrated < 2; calibrated++)
+        {
+            std::cout << "\nGBU layout, " << (calibrated ? "calibrated stacking (gamma chosen on trainval only)" : "as in the paper (no calibration)")
+                      << ", percent\n| Method |";
+            for (const Source& src : sources)
+                std::cout << " " << src.name << " T1 | " << src.name << " u | " << src.name << " s | " << src.name << " H |";
+            std::cout << "\n|---|";
+            for (size_t k = 0; k < sources.size(); k++)
+                std::cout << "---|---|---|---|";
+            std::cout << "\n";
+            for (int method : methods)
             {
-                if (e.code != Error::StsNotImplemented)
-                    throw;
-                missing.push_back(methodName(method));
+                String line = "| " + methodName(method) + " |";
+                bool any = false;
+                for (const std::vector<Result>& results : perDataset)
+                {
+                    auto it = std::find_if(results.begin(), results.end(),
+                                           [&](const Result& r) { return r.method == methodName(method); });
+                    if (it == results.end())
+                    {
+                        line += " | | | |";
+                        continue;
+                    }
+                    any = true;
+                    const GzslAccuracy& a = calibrated ? it->calibrated : it->raw;
+                    line += format(" %.1f | %.1f | %.1f | %.1f |", 100 * it->zsl, 100 * a.unseen, 100 * a.seen, 100 * a.harmonic);
+                }
+                if (any)
+                    std::cout << line << "\n";
             }
         }
-        std::cout << "\n| method | val ZSL | ZSL top-1 | GZSL s | GZSL u | GZSL H | gamma | cal. s | cal. u | cal. H | params | time |\n";
-        std::cout << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-        for (const Result& r : results)
-            std::cout << format("| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3g | %.3f | %.3f | %.3f | %s | %.1f s |\n", r.method.c_str(),
-                                r.valZsl, r.zsl, r.raw.seen, r.raw.unseen, r.raw.harmonic, r.gamma, r.calibrated.seen,
-                                r.calibrated.unseen, r.calibrated.harmonic, r.params.c_str(), r.seconds);
         if (!missing.empty())
         {
             std::cout << "\nNot in this build:";
@@ -297,11 +370,13 @@ int main(int argc, char** argv)
         if (!jsonFile.empty())
             writeStorageAtomically(jsonFile, [&](FileStorage& fs) {
                 fs << "results" << "[";
-                for (const Result& r : results)
-                    fs << "{" << "method" << r.method << "params" << r.params << "val_zsl" << r.valZsl << "zsl" << r.zsl
-                       << "seen" << r.raw.seen << "unseen" << r.raw.unseen << "H" << r.raw.harmonic << "gamma" << r.gamma
-                       << "cal_seen" << r.calibrated.seen << "cal_unseen" << r.calibrated.unseen << "cal_H" << r.calibrated.harmonic
-                       << "}";
+                for (size_t k = 0; k < perDataset.size(); k++)
+                    for (const Result& r : perDataset[k])
+                        fs << "{" << "dataset" << sources[k].name << "method" << r.method << "params" << r.params
+                           << "val_zsl" << r.valZsl << "zsl" << r.zsl << "seen" << r.raw.seen << "unseen" << r.raw.unseen
+                           << "H" << r.raw.harmonic << "gamma" << r.gamma << "cal_seen" << r.calibrated.seen
+                           << "cal_unseen" << r.calibrated.unseen << "cal_H" << r.calibrated.harmonic
+                           << "grid_extensions" << r.extensions << "candidates" << r.candidates << "}";
                 fs << "]";
             });
     }

@@ -28,6 +28,7 @@ struct Row
     GzslAccuracy raw, calibrated;
     double gamma = 0, valZsl = 0, valH = 0, seconds = 0;
     String params;
+    bool drawn = false;
 };
 
 String describeParams(const ZeroShotClassifier::Params& p)
@@ -36,7 +37,13 @@ String describeParams(const ZeroShotClassifier::Params& p)
     {
     case ZeroShotClassifier::ESZSL: return format("gamma=%g lambda=%g", p.eszslGamma, p.eszslLambda);
     case ZeroShotClassifier::SAE: return format("lambda=%g %s", p.saeLambda, p.saeDirection ? "visual" : "semantic");
-    default: return format("epochs=%d", p.epochs);
+    default:
+    {
+        String h;
+        for (size_t i = 0; i < p.hiddenSizes.size(); i++)
+            h += format(i ? "x%d" : "%d", p.hiddenSizes[i]);
+        return format("epochs=%d lr=%g hidden=%s", p.epochs, p.learningRate, h.c_str());
+    }
     }
 }
 
@@ -90,10 +97,12 @@ int main(int argc, char** argv)
         "{data           |      | folder with attributes.csv, splits.json and backbone_<split>.onnx (default: data/fashion_mnist) }"
         "{fashion        | /usr/share/datasets/fashion-mnist | folder of the Fashion-MNIST idx files }"
         "{splits         | all  | comma-separated split names, or all }"
-        "{methods        | all  | comma-separated method names (ESZSL,SAE,DEVISE,ALE,SJE,MLP,CONSE,GENERATIVE), or all }"
+        "{methods        | all  | comma-separated method names (ESZSL,SAE,DEVISE,ALE,SJE,MLP,CONSE,GENERATIVE,CADA_VAE,F_CLSWGAN), or all }"
         "{train-per-class| 600  | seen-class training images per class (subsampled, deterministic) }"
         "{val-per-class  | 300  | seen-class validation images per class (train images with index % 10 == 0) }"
         "{test-per-class | 0    | test images per class (0: all 1000) }"
+        "{extra-splits   | 0    | also evaluate this many further admissible splits drawn with --extra-seed (see drawAdmissibleSplits) }"
+        "{extra-seed     | 2026 | seed of the drawn splits }"
         "{markdown       |      | also write the table as Markdown to this file }";
     zsl_samples::Cli cli(argc, argv, keys, "Zero-shot / generalised zero-shot evaluation of every cv::zsl method on Fashion-MNIST splits");
     const cv::CommandLineParser& parser = cli.parser;
@@ -117,6 +126,8 @@ int main(int argc, char** argv)
     }
     const int trainPerClass = (int)cli.integer("train-per-class", 0, 2000000000), valPerClass = (int)cli.integer("val-per-class", 0, 2000000000);
     const int testPerClass = (int)cli.integer("test-per-class", 0, 2000000000);
+    const int extraSplits = (int)cli.integer("extra-splits", 0, 1000);
+    const uint64_t extraSeed = (uint64_t)cli.integer("extra-seed", 0, 2000000000);
     if (!parser.check())
     {
         parser.printErrors();
@@ -140,19 +151,34 @@ int main(int argc, char** argv)
                 CV_Error(Error::StsBadArg, "--splits names a split that is not in splits.json");
             splits = kept;
         }
+        {
+            std::vector<FashionSplit> drawn = drawAdmissibleSplits(splits, classes, extraSplits, extraSeed);
+            if ((int)drawn.size() < extraSplits)
+                std::cerr << "zsl_evaluate: only " << drawn.size() << " admissible further splits exist" << std::endl;
+            splits.insert(splits.end(), drawn.begin(), drawn.end());
+        }
         std::vector<int> methods;
         const String methodArg = parser.get<String>("methods");
         if (methodArg == "all")
-            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::GENERATIVE; m++)
+            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::F_CLSWGAN; m++)
                 methods.push_back(m);
         else
             for (const String& name : splitList(methodArg))
                 methods.push_back(methodFromName(name));
 
         std::cerr << "Reading Fashion-MNIST from " << fashionDir << std::endl;
-        FashionSet trainSet = loadFashion(fashionDir, true), testSet = loadFashion(fashionDir, false);
-        if (testPerClass > 0)
-        {
+        FashionSet trainSet = loadFashion(fashionDir, true);
+        // The test images are read only after every choice of the first split is made (hyper-parameters,
+        // calibration), and each split encodes them only after its own choices: no test image can steer one.
+        FashionSet testSet;
+        bool testLoaded = false;
+        auto loadTest = [&]() {
+            if (testLoaded)
+                return;
+            testSet = loadFashion(fashionDir, false);
+            testLoaded = true;
+            if (testPerClass <= 0)
+                return;
             FashionSet kept;
             std::map<int, int> count;
             for (size_t i = 0; i < testSet.labels.size(); i++)
@@ -162,7 +188,7 @@ int main(int argc, char** argv)
                     kept.labels.push_back(testSet.labels[i]);
                 }
             testSet = kept;
-        }
+        };
 
         std::vector<Row> rows;
         std::map<String, double> backboneAcc;
@@ -173,12 +199,12 @@ int main(int argc, char** argv)
             for (int u : split.unseen)
                 std::cout << " '" << classes.names[u] << "'";
             std::cout << std::endl;
-            const String modelPath = dataDir + "/backbone_" + split.name + ".onnx";
+            const String modelPath = dataDir + "/backbone_" + split.backbone + ".onnx";
             Ptr<VisualEncoder> encoder = VisualEncoder::create(modelPath, "", fashionPreprocessing());
 
             // Seen-class images only for training (index % 10 != 0) and validation (index % 10 == 0).
             std::vector<Mat> trImg, vaImg;
-            FeatureSet tr, va, te;
+            FeatureSet tr, va;
             std::map<int, int> trCount, vaCount;
             for (size_t i = 0; i < trainSet.labels.size(); i++)
             {
@@ -198,9 +224,32 @@ int main(int argc, char** argv)
             }
             tr.X = encodeWithProgress(encoder, trImg, "encoding seen train");
             va.X = encodeWithProgress(encoder, vaImg, "encoding seen validation");
+
+            // 1. Every choice on seen classes only (train and validation images of seen classes).
+            std::map<int, Selection> selections;
+            std::map<int, double> selectSeconds;
+            for (int method : methods)
+            {
+                const auto t0 = std::chrono::steady_clock::now();
+                try
+                {
+                    selections[method] = selectOnSeenClasses(method, tr, va, split.seen, classes);
+                }
+                catch (const cv::Exception& e)
+                {
+                    if (e.code != Error::StsNotImplemented)
+                        throw;
+                    if (std::find(unavailable.begin(), unavailable.end(), methodName(method)) == unavailable.end())
+                        unavailable.push_back(methodName(method));
+                }
+                selectSeconds[method] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            }
+
+            // 2. Only now the test images: final models on all seen training images, tested once.
+            loadTest();
+            FeatureSet te;
             te.X = encodeWithProgress(encoder, testSet.images, "encoding test");
             te.label = testSet.labels;
-
             std::vector<Mat> seenTest;
             std::vector<int> seenTestLabels;
             for (size_t i = 0; i < testSet.labels.size(); i++)
@@ -209,7 +258,20 @@ int main(int argc, char** argv)
                     seenTest.push_back(testSet.images[i]);
                     seenTestLabels.push_back(testSet.labels[i]);
                 }
-            backboneAcc[split.name] = backboneAccuracy(modelPath, seenTest, seenTestLabels, split.seen);
+            // The backbone head knows the seen classes of its own split only (a derived split adds one).
+            std::vector<int> headClasses;
+            for (int c : split.seen)
+                if (std::find(split.backboneUnseen.begin(), split.backboneUnseen.end(), c) == split.backboneUnseen.end())
+                    headClasses.push_back(c);
+            std::vector<Mat> headTest;
+            std::vector<int> headLabels;
+            for (size_t i = 0; i < seenTest.size(); i++)
+                if (std::find(headClasses.begin(), headClasses.end(), seenTestLabels[i]) != headClasses.end())
+                {
+                    headTest.push_back(seenTest[i]);
+                    headLabels.push_back(seenTestLabels[i]);
+                }
+            backboneAcc[split.name] = backboneAccuracy(modelPath, headTest, headLabels, headClasses);
             std::cout << format("backbone (%d-d features): supervised per-class top-1 on seen-class test images %.4f\n",
                                 encoder->getFeatureDim(), backboneAcc[split.name]);
 
@@ -218,39 +280,32 @@ int main(int argc, char** argv)
             FeatureSet teUnseen = selectRows(te, split.unseen);
             for (int method : methods)
             {
+                if (!selections.count(method))
+                    continue;
                 const auto t0 = std::chrono::steady_clock::now();
+                const Selection& sel = selections[method];
                 Row row;
                 row.split = split.name;
+                row.drawn = split.drawn;
                 row.method = methodName(method);
-                try
-                {
-                    Selection sel = selectOnSeenClasses(method, tr, va, split.seen, classes);
-                    Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(sel.params);
-                    zsl->train(tr.X, indexLabels(tr.label, split.seen), classes.subset(split.seen));
-                    zsl->setUnseenClasses(classes.subset(split.unseen));
-                    Mat pred, sc;
-                    zsl->setMode(ZeroShotClassifier::MODE_ZSL);
-                    zsl->predict(teUnseen.X, pred, sc, 1);
-                    row.zsl = perClassAccuracy(pred, indexLabels(teUnseen.label, order));
-                    Mat scores;
-                    zsl->computeScores(te.X, scores);
-                    Mat truth = indexLabels(te.label, order);
-                    row.raw = gzslFromScores(scores, truth, (int)split.seen.size(), 0.0);
-                    row.calibrated = gzslFromScores(scores, truth, (int)split.seen.size(), sel.calibration);
-                    row.gamma = sel.calibration;
-                    row.valZsl = sel.validationZsl;
-                    row.valH = sel.validationH;
-                    row.params = describeParams(sel.params);
-                }
-                catch (const cv::Exception& e)
-                {
-                    if (e.code != Error::StsNotImplemented)
-                        throw;
-                    if (std::find(unavailable.begin(), unavailable.end(), row.method) == unavailable.end())
-                        unavailable.push_back(row.method);
-                    continue;
-                }
-                row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(sel.params);
+                zsl->train(tr.X, indexLabels(tr.label, split.seen), classes.subset(split.seen));
+                zsl->setUnseenClasses(classes.subset(split.unseen));
+                Mat pred, sc;
+                zsl->setMode(ZeroShotClassifier::MODE_ZSL);
+                zsl->predict(teUnseen.X, pred, sc, 1);
+                row.zsl = perClassAccuracy(pred, indexLabels(teUnseen.label, order));
+                Mat scores;
+                zsl->computeScores(te.X, scores);
+                Mat truth = indexLabels(te.label, order);
+                row.raw = gzslFromScores(scores, truth, (int)split.seen.size(), 0.0);
+                row.calibrated = gzslFromScores(scores, truth, (int)split.seen.size(), sel.calibration);
+                row.gamma = sel.calibration;
+                row.valZsl = sel.validationZsl;
+                row.valH = sel.validationH;
+                row.params = describeParams(sel.params) + format(" (%d cand., %d ext.%s)", sel.candidates, sel.extensions,
+                                                                 sel.stoppedAtBound ? ", at bound" : "");
+                row.seconds = selectSeconds[method] + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 std::cout << format("%-10s ZSL %.4f | GZSL s %.4f u %.4f H %.4f | calibrated (gamma %.4g) s %.4f u %.4f H %.4f | %s (%.1f s)\n",
                                     row.method.c_str(), row.zsl, row.raw.seen, row.raw.unseen, row.raw.harmonic, row.gamma,
                                     row.calibrated.seen, row.calibrated.unseen, row.calibrated.harmonic, row.params.c_str(),
@@ -267,26 +322,28 @@ int main(int argc, char** argv)
             md << format("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3g | %.3f | %.3f | %.3f | %s |\n", r.split.c_str(), r.method.c_str(),
                          r.zsl, r.raw.seen, r.raw.unseen, r.raw.harmonic, r.gamma, r.calibrated.seen, r.calibrated.unseen,
                          r.calibrated.harmonic, r.params.c_str());
-        for (int method : methods)
-        {
-            const String name = methodName(method);
-            Row mean;
-            int n = 0;
-            for (const Row& r : rows)
-                if (r.method == name)
-                {
-                    mean.zsl += r.zsl;
-                    mean.raw.seen += r.raw.seen; mean.raw.unseen += r.raw.unseen; mean.raw.harmonic += r.raw.harmonic;
-                    mean.calibrated.seen += r.calibrated.seen; mean.calibrated.unseen += r.calibrated.unseen;
-                    mean.calibrated.harmonic += r.calibrated.harmonic;
-                    n++;
-                }
-            if (n == 0)
-                continue;
-            md << format("| **mean** | %s | %.3f | %.3f | %.3f | %.3f | | %.3f | %.3f | %.3f | %d splits |\n", name.c_str(),
-                         mean.zsl / n, mean.raw.seen / n, mean.raw.unseen / n, mean.raw.harmonic / n,
-                         mean.calibrated.seen / n, mean.calibrated.unseen / n, mean.calibrated.harmonic / n, n);
-        }
+        for (int group = 0; group < 2; group++)
+            for (int method : methods)
+            {
+                const String name = methodName(method);
+                Row mean;
+                int n = 0;
+                for (const Row& r : rows)
+                    if (r.method == name && (int)r.drawn == group)
+                    {
+                        mean.zsl += r.zsl;
+                        mean.raw.seen += r.raw.seen; mean.raw.unseen += r.raw.unseen; mean.raw.harmonic += r.raw.harmonic;
+                        mean.calibrated.seen += r.calibrated.seen; mean.calibrated.unseen += r.calibrated.unseen;
+                        mean.calibrated.harmonic += r.calibrated.harmonic;
+                        n++;
+                    }
+                if (n == 0)
+                    continue;
+                md << format("| **mean %s** | %s | %.3f | %.3f | %.3f | %.3f | | %.3f | %.3f | %.3f | %d splits |\n",
+                             group ? "drawn" : "splits.json", name.c_str(), mean.zsl / n, mean.raw.seen / n, mean.raw.unseen / n,
+                             mean.raw.harmonic / n, mean.calibrated.seen / n, mean.calibrated.unseen / n,
+                             mean.calibrated.harmonic / n, n);
+            }
         md << "\nBackbone supervised per-class top-1 on seen-class test images:";
         double meanAcc = 0;
         for (const auto& kv : backboneAcc)

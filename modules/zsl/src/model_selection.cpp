@@ -2,6 +2,10 @@
 #include "precomp.hpp"
 #include "opencv2/zsl/model_selection.hpp"
 #include "eigen_bridge.hpp"
+#include "grid_search.hpp"
+#include "opencv2/zsl/input_limits.hpp"
+#include <limits>
+#include <map>
 #include <numeric>
 
 namespace cv {
@@ -9,25 +13,302 @@ namespace zsl {
 
 using namespace detail;
 
+namespace {
+
+// One numeric axis of a HyperParamGrid: its values (as doubles), its valid range, and how a candidate
+// reads and writes it.
+struct Axis
+{
+    const char* name;
+    std::vector<double>* real;
+    std::vector<int>* integer;
+    double lo, hi;
+    bool positive; // the value must stay > lo (learning rate, SAE lambda)
+
+    std::vector<double> values() const
+    {
+        return real ? *real : std::vector<double>(integer->begin(), integer->end());
+    }
+    void sortValues()
+    {
+        if (real)
+        {
+            std::sort(real->begin(), real->end());
+            real->erase(std::unique(real->begin(), real->end()), real->end());
+        }
+        else
+        {
+            std::sort(integer->begin(), integer->end());
+            integer->erase(std::unique(integer->begin(), integer->end()), integer->end());
+        }
+    }
+    void add(double v)
+    {
+        if (real)
+            real->push_back(v);
+        else
+            integer->push_back((int)v);
+        sortValues();
+    }
+    // The value beyond the low (high) edge that continues the spacing, or NaN when there is none within range.
+    double beyond(bool high) const
+    {
+        const std::vector<double> v = values();
+        if (v.size() < 2)
+            return std::numeric_limits<double>::quiet_NaN();
+        const double a = high ? v.back() : v.front(), b = high ? v[v.size() - 2] : v[1];
+        double next = a > 0 && b > 0 ? a * a / b : a + (a - b);
+        if (integer)
+        {
+            next = std::round(next);
+            if (high && next <= a)
+                next = a + 1;
+            if (!high && next >= a)
+                next = a - 1;
+        }
+        if (!high && a <= 0)
+            return std::numeric_limits<double>::quiet_NaN(); // a zero regulariser is the natural floor
+        const bool inRange = next <= hi && (positive ? next > lo : next >= lo);
+        return inRange ? next : std::numeric_limits<double>::quiet_NaN();
+    }
+};
+
+static std::vector<Axis> axesOf(HyperParamGrid& g)
+{
+    using namespace bounds;
+    return {
+        {"eszslGamma", &g.eszslGamma, nullptr, 0, kMaxRegulariser, false},
+        {"eszslLambda", &g.eszslLambda, nullptr, 0, kMaxRegulariser, false},
+        {"saeLambda", &g.saeLambda, nullptr, 0, kMaxRegulariser, true},
+        {"epochs", nullptr, &g.epochs, 1, kMaxEpochs, false},
+        {"learningRate", &g.learningRate, nullptr, 0, kMaxLearningRate, true},
+        {"hiddenSize", nullptr, &g.hiddenSize, 1, kMaxHiddenSize, false},
+    };
+}
+
+// Value of axis k in a candidate (the order of axesOf()).
+static double axisValue(const ZeroShotClassifier::Params& p, int k)
+{
+    switch (k)
+    {
+    case 0: return p.eszslGamma;
+    case 1: return p.eszslLambda;
+    case 2: return p.saeLambda;
+    case 3: return p.epochs;
+    case 4: return p.learningRate;
+    default: return p.hiddenSizes.size() == 1 ? (double)p.hiddenSizes[0] : -1.0;
+    }
+}
+
+// Identity of a candidate within one search: the values of every axis (the rest comes from `base`).
+static std::vector<double> candidateKey(const ZeroShotClassifier::Params& p)
+{
+    std::vector<double> key{(double)p.saeDirection};
+    for (int k = 0; k < 6; k++)
+        key.push_back(axisValue(p, k));
+    return key;
+}
+
+// Adds a value beyond each (axis, side) for which best sits on that edge and `allowed(k, high)` holds.
+static int extendGrid(HyperParamGrid& g, const ZeroShotClassifier::Params& best,
+                      const std::function<bool(int, bool)>& allowed)
+{
+    std::vector<Axis> axes = axesOf(g);
+    int added = 0;
+    for (int k = 0; k < (int)axes.size(); k++)
+    {
+        axes[k].sortValues();
+        const std::vector<double> v = axes[k].values();
+        if (v.size() < 2)
+            continue;
+        const double value = axisValue(best, k);
+        for (bool high : {false, true})
+        {
+            if (value != (high ? v.back() : v.front()) || !allowed(k, high))
+                continue;
+            const double next = axes[k].beyond(high);
+            if (next == next)
+            {
+                axes[k].add(next);
+                added++;
+            }
+        }
+    }
+    return added;
+}
+
+} // namespace
+
 std::vector<ZeroShotClassifier::Params> HyperParamGrid::expand(const ZeroShotClassifier::Params& base) const
 {
     const std::vector<double> keepGamma{base.eszslGamma}, keepLambda{base.eszslLambda}, keepSae{base.saeLambda};
+    const std::vector<double> keepLr{base.learningRate};
+    const std::vector<int> keepDir{base.saeDirection}, keepEpochs{base.epochs}, keepHidden{-1};
     const std::vector<double>& gammas = eszslGamma.empty() ? keepGamma : eszslGamma;
     const std::vector<double>& lambdas = eszslLambda.empty() ? keepLambda : eszslLambda;
     const std::vector<double>& saes = saeLambda.empty() ? keepSae : saeLambda;
+    const std::vector<int>& dirs = saeDirection.empty() ? keepDir : saeDirection;
+    const std::vector<int>& epochList = epochs.empty() ? keepEpochs : epochs;
+    const std::vector<double>& lrs = learningRate.empty() ? keepLr : learningRate;
+    const std::vector<int>& hidden = hiddenSize.empty() ? keepHidden : hiddenSize;
     std::vector<ZeroShotClassifier::Params> out;
     for (double g : gammas)
         for (double l : lambdas)
             for (double s : saes)
-            {
-                ZeroShotClassifier::Params p = base;
-                p.eszslGamma = g;
-                p.eszslLambda = l;
-                p.saeLambda = s;
-                out.push_back(p);
-            }
+                for (int d : dirs)
+                    for (int e : epochList)
+                        for (double lr : lrs)
+                            for (int h : hidden)
+                            {
+                                ZeroShotClassifier::Params p = base;
+                                p.eszslGamma = g;
+                                p.eszslLambda = l;
+                                p.saeLambda = s;
+                                p.saeDirection = d;
+                                p.epochs = e;
+                                p.learningRate = lr;
+                                if (h > 0)
+                                    p.hiddenSizes = std::vector<int>{h};
+                                out.push_back(p);
+                            }
     return out;
 }
+
+int HyperParamGrid::extend(const ZeroShotClassifier::Params& best)
+{
+    return extendGrid(*this, best, [](int, bool) { return true; });
+}
+
+namespace detail {
+
+String describeCandidate(const ZeroShotClassifier::Params& p)
+{
+    String out = methodName(p.method);
+    switch (p.method)
+    {
+    case ZeroShotClassifier::ESZSL: return out + cv::format(" gamma=%g lambda=%g", p.eszslGamma, p.eszslLambda);
+    case ZeroShotClassifier::SAE:
+        return out + cv::format(" lambda=%g direction=%s", p.saeLambda, p.saeDirection ? "visual" : "semantic");
+    default:
+        out += cv::format(" epochs=%d lr=%g hidden=", p.epochs, p.learningRate);
+        for (size_t i = 0; i < p.hiddenSizes.size(); i++)
+            out += cv::format(i ? "x%d" : "%d", p.hiddenSizes[i]);
+        return out;
+    }
+}
+
+ModelSelectionResult searchGrid(HyperParamGrid grid, const ZeroShotClassifier::Params& base, const CandidateScorer& score)
+{
+    if (grid.maxExtensions < 0)
+        CV_Error(Error::StsOutOfRange, cv::format("zsl model selection: HyperParamGrid::maxExtensions = %d must be >= 0",
+                                                  grid.maxExtensions));
+    for (Axis& a : axesOf(grid))
+        for (double v : a.values())
+            if (!(v >= a.lo && v <= a.hi) || (a.positive && v <= a.lo))
+                CV_Error(Error::StsOutOfRange, cv::format("zsl model selection: HyperParamGrid::%s holds %g, outside the valid "
+                                                          "range of Params::%s", a.name, v, a.name));
+    std::map<std::vector<double>, std::vector<double> > cache;
+    int folds = -1;
+    auto scoreOf = [&](const ZeroShotClassifier::Params& p) -> const std::vector<double>& {
+        const std::vector<double> key = candidateKey(p);
+        auto it = cache.find(key);
+        if (it != cache.end())
+            return it->second;
+        std::vector<double> s = score(p);
+        if (s.empty() || (folds >= 0 && (int)s.size() != folds))
+            CV_Error(Error::StsInternal, "zsl model selection: a candidate was scored on a different number of folds");
+        folds = (int)s.size();
+        double mean = 0;
+        for (double v : s)
+            mean += v / (double)s.size();
+        CV_LOG_INFO(NULL, cv::format("zsl model selection: %s: %.4f", describeCandidate(p).c_str(), mean));
+        return cache.emplace(key, s).first->second;
+    };
+    auto meanOf = [&](const ZeroShotClassifier::Params& p) {
+        const std::vector<double>& s = scoreOf(p);
+        return std::accumulate(s.begin(), s.end(), 0.0) / (double)s.size();
+    };
+
+    ModelSelectionResult result;
+    for (;;)
+    {
+        result.candidates = grid.expand(base);
+        if (result.candidates.empty())
+            CV_Error(Error::StsBadArg, "zsl model selection: no candidate parameters");
+        result.scores.assign(result.candidates.size(), 0.0);
+        result.bestIndex = -1;
+        for (size_t c = 0; c < result.candidates.size(); c++)
+        {
+            result.scores[c] = meanOf(result.candidates[c]);
+            if (result.bestIndex < 0 || result.scores[c] > result.scores[result.bestIndex])
+                result.bestIndex = (int)c;
+        }
+        const ZeroShotClassifier::Params best = result.candidates[result.bestIndex];
+        const double bestScore = result.scores[result.bestIndex];
+        // An edge counts when the edge value strictly beats its neighbour on that axis (a plateau is not chased).
+        std::vector<Axis> axes = axesOf(grid);
+        auto improving = [&](int k, bool high) {
+            std::vector<double> v = axes[k].values();
+            std::sort(v.begin(), v.end());
+            v.erase(std::unique(v.begin(), v.end()), v.end());
+            ZeroShotClassifier::Params neighbour = best;
+            const double nv = high ? v[v.size() - 2] : v[1];
+            switch (k)
+            {
+            case 0: neighbour.eszslGamma = nv; break;
+            case 1: neighbour.eszslLambda = nv; break;
+            case 2: neighbour.saeLambda = nv; break;
+            case 3: neighbour.epochs = (int)nv; break;
+            case 4: neighbour.learningRate = nv; break;
+            default: neighbour.hiddenSizes = std::vector<int>{(int)nv}; break;
+            }
+            return bestScore > meanOf(neighbour);
+        };
+        bool onEdge = false;
+        for (int k = 0; k < (int)axes.size(); k++)
+        {
+            std::vector<double> v = axes[k].values();
+            std::sort(v.begin(), v.end());
+            v.erase(std::unique(v.begin(), v.end()), v.end());
+            if (v.size() >= 2)
+                for (bool high : {false, true})
+                    onEdge = onEdge || (axisValue(best, k) == (high ? v.back() : v.front()) && improving(k, high));
+        }
+        if (!onEdge)
+            break;
+        if (result.extensions >= grid.maxExtensions)
+        {
+            result.stoppedAtBound = grid.maxExtensions > 0;
+            CV_LOG_INFO(NULL, cv::format("zsl model selection: the best candidate (%s) is on an edge of the grid after %d "
+                                         "extension(s), the bound (HyperParamGrid::maxExtensions)",
+                                         describeCandidate(best).c_str(), result.extensions));
+            break;
+        }
+        const int added = extendGrid(grid, best, improving);
+        if (added == 0)
+        {
+            result.stoppedAtBound = true;
+            CV_LOG_INFO(NULL, cv::format("zsl model selection: the best candidate (%s) is on an edge that is at the range "
+                                         "limit of its parameter", describeCandidate(best).c_str()));
+            break;
+        }
+        result.extensions++;
+        CV_LOG_INFO(NULL, cv::format("zsl model selection: extension %d/%d: the best candidate (%s, %.4f) is on an edge; "
+                                     "%d value(s) added, %d candidates now",
+                                     result.extensions, grid.maxExtensions, describeCandidate(best).c_str(), bestScore, added,
+                                     (int)grid.expand(base).size()));
+    }
+    result.best = result.candidates[result.bestIndex];
+    result.foldScores.create((int)result.candidates.size(), folds, CV_64F);
+    for (size_t c = 0; c < result.candidates.size(); c++)
+    {
+        const std::vector<double>& s = scoreOf(result.candidates[c]);
+        std::copy(s.begin(), s.end(), result.foldScores.ptr<double>((int)c));
+    }
+    return result;
+}
+
+} // namespace detail
 
 static std::vector<int> toIndices(InputArray indices, int n, const char* what)
 {
@@ -118,14 +399,13 @@ static ModelSelectionResult runSelection(const Mat& X, const std::vector<int>& y
             sum += acc;
         }
         result.scores[c] = sum / folds;
-        CV_LOG_INFO(NULL, cv::format("zsl model selection: candidate %d/%d (%s, eszsl gamma %g lambda %g, sae lambda %g): %.4f",
-                                     (int)c + 1, (int)candidates.size(), methodName(candidates[c].method).c_str(),
-                                     candidates[c].eszslGamma, candidates[c].eszslLambda, candidates[c].saeLambda,
-                                     result.scores[c]));
+        CV_LOG_INFO(NULL, cv::format("zsl model selection: candidate %d/%d (%s): %.4f", (int)c + 1, (int)candidates.size(),
+                                     describeCandidate(candidates[c]).c_str(), result.scores[c]));
         if (result.bestIndex < 0 || result.scores[c] > result.scores[result.bestIndex])
             result.bestIndex = (int)c;
     }
     result.best = candidates[result.bestIndex];
+    result.candidates = candidates;
     return result;
 }
 
@@ -140,16 +420,38 @@ static void readSet(InputArray features, InputArray labels, const ClassPrototype
         CV_Error(Error::StsBadSize, cv::format("zsl model selection: %d feature rows but %d labels", X.rows, (int)y.size()));
 }
 
+// The rows and folds of one selection: an explicit class-disjoint split (one fold) or k class-disjoint folds.
+struct SelectionData
+{
+    Mat X;
+    std::vector<int> y;
+    std::vector<std::vector<int> > trains, vals;
+};
+
+static SelectionData explicitSplit(InputArray features, InputArray labels, const ClassPrototypes& seen,
+                                   InputArray trainIndices, InputArray valIndices, const char* caller)
+{
+    SelectionData d;
+    readSet(features, labels, seen, d.X, d.y);
+    d.trains.push_back(toIndices(trainIndices, d.X.rows, cv::format("zsl %s: trainIndices", caller).c_str()));
+    d.vals.push_back(toIndices(valIndices, d.X.rows, cv::format("zsl %s: valIndices", caller).c_str()));
+    return d;
+}
+
+static SelectionData kFoldSplit(InputArray features, InputArray labels, const ClassPrototypes& seen, int folds, uint64 seed)
+{
+    SelectionData d;
+    readSet(features, labels, seen, d.X, d.y);
+    classDisjointFolds(labels, seen.size(), folds, seed, d.trains, d.vals);
+    return d;
+}
+
 ModelSelectionResult selectHyperParams(InputArray features, InputArray labels, const ClassPrototypes& seen,
                                        const std::vector<ZeroShotClassifier::Params>& candidates,
                                        InputArray trainIndices, InputArray valIndices)
 {
-    Mat X;
-    std::vector<int> y;
-    readSet(features, labels, seen, X, y);
-    std::vector<std::vector<int> > trains{toIndices(trainIndices, X.rows, "zsl selectHyperParams: trainIndices")};
-    std::vector<std::vector<int> > vals{toIndices(valIndices, X.rows, "zsl selectHyperParams: valIndices")};
-    return runSelection(X, y, seen, candidates, trains, vals);
+    const SelectionData d = explicitSplit(features, labels, seen, trainIndices, valIndices, "selectHyperParams");
+    return runSelection(d.X, d.y, seen, candidates, d.trains, d.vals);
 }
 
 void classDisjointFolds(InputArray labels, int numClasses, int folds, uint64 seed,
@@ -186,12 +488,38 @@ ModelSelectionResult selectHyperParamsKFold(InputArray features, InputArray labe
                                             const std::vector<ZeroShotClassifier::Params>& candidates,
                                             int folds, uint64 seed)
 {
-    Mat X;
-    std::vector<int> y;
-    readSet(features, labels, seen, X, y);
-    std::vector<std::vector<int> > trains, vals;
-    classDisjointFolds(labels, seen.size(), folds, seed, trains, vals);
-    return runSelection(X, y, seen, candidates, trains, vals);
+    const SelectionData d = kFoldSplit(features, labels, seen, folds, seed);
+    return runSelection(d.X, d.y, seen, candidates, d.trains, d.vals);
+}
+
+// The grid search over held-out folds: each candidate trained on trains[f], scored on vals[f].
+static ModelSelectionResult runGridSelection(const Mat& X, const std::vector<int>& y, const ClassPrototypes& seen,
+                                             const HyperParamGrid& grid, const ZeroShotClassifier::Params& base,
+                                             const std::vector<std::vector<int> >& trains,
+                                             const std::vector<std::vector<int> >& vals)
+{
+    return searchGrid(grid, base, [&](const ZeroShotClassifier::Params& p) {
+        std::vector<double> s;
+        for (size_t f = 0; f < trains.size(); f++)
+            s.push_back(heldOutAccuracy(X, y, seen, p, trains[f], vals[f]));
+        return s;
+    });
+}
+
+ModelSelectionResult selectHyperParamsOnGrid(InputArray features, InputArray labels, const ClassPrototypes& seen,
+                                             const HyperParamGrid& grid, const ZeroShotClassifier::Params& base,
+                                             InputArray trainIndices, InputArray valIndices)
+{
+    const SelectionData d = explicitSplit(features, labels, seen, trainIndices, valIndices, "selectHyperParamsOnGrid");
+    return runGridSelection(d.X, d.y, seen, grid, base, d.trains, d.vals);
+}
+
+ModelSelectionResult selectHyperParamsOnGridKFold(InputArray features, InputArray labels, const ClassPrototypes& seen,
+                                                  const HyperParamGrid& grid, const ZeroShotClassifier::Params& base,
+                                                  int folds, uint64 seed)
+{
+    const SelectionData d = kFoldSplit(features, labels, seen, folds, seed);
+    return runGridSelection(d.X, d.y, seen, grid, base, d.trains, d.vals);
 }
 
 double selectCalibrationFromScores(InputArray scoresArg, InputArray labels, int numSeen, GzslAccuracy& accuracy)

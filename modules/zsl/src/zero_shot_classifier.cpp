@@ -26,7 +26,7 @@ ZeroShotClassifier::Params::Params()
 {
 }
 
-static const char* const kMethodNames[] = {"ESZSL", "SAE", "DEVISE", "ALE", "SJE", "MLP", "CONSE", "GENERATIVE"};
+static const char* const kMethodNames[] = {"ESZSL", "SAE", "DEVISE", "ALE", "SJE", "MLP", "CONSE", "GENERATIVE", "CADA_VAE", "F_CLSWGAN"};
 static const int kNumMethods = (int)(sizeof(kMethodNames) / sizeof(kMethodNames[0]));
 
 String methodName(int method)
@@ -43,7 +43,7 @@ int methodFromName(const String& name)
     for (int i = 0; i < kNumMethods; i++)
         if (upper == kMethodNames[i])
             return i;
-    CV_Error(Error::StsBadArg, cv::format("zsl: unknown method name '%s' (expected ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE or GENERATIVE)",
+    CV_Error(Error::StsBadArg, cv::format("zsl: unknown method name '%s' (expected ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE, CADA_VAE or F_CLSWGAN)",
                                           name.c_str()));
 }
 
@@ -148,6 +148,13 @@ static void checkParams(const ZeroShotClassifier::Params& p)
     if (p.hiddenSizes.size() > (size_t)kMaxHiddenLayers)
         CV_Error(Error::StsOutOfRange, cv::format("zsl: params.hiddenSizes has %zu layers, at most %d (bounds::kMaxHiddenLayers)",
                                                   p.hiddenSizes.size(), kMaxHiddenLayers));
+    if (p.method == ZeroShotClassifier::CADA_VAE && p.hiddenSizes.size() != 1 && p.hiddenSizes.size() != 4)
+        CV_Error(Error::StsBadArg, cv::format("zsl: CADA_VAE takes 1 hidden width (all four networks) or 4 (feature encoder, "
+                                              "feature decoder, prototype encoder, prototype decoder); params.hiddenSizes has %zu",
+                                              p.hiddenSizes.size()));
+    if (p.method == ZeroShotClassifier::F_CLSWGAN && p.hiddenSizes.size() != 1)
+        CV_Error(Error::StsBadArg, cv::format("zsl: F_CLSWGAN takes 1 hidden width (generator and critic); params.hiddenSizes has %zu",
+                                              p.hiddenSizes.size()));
     for (int h : p.hiddenSizes)
         if (h < 1 || h > kMaxHiddenSize) // the bound keeps a hostile model file from requesting huge layers
             CV_Error(Error::StsOutOfRange, cv::format("zsl: params.hiddenSizes: hidden layer width %d must be in [1, %d] "

@@ -145,6 +145,38 @@ cv::Mat learnedMatrix(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const std
     return m;
 }
 
+SyntheticProblem seenBiasedProblem()
+{
+    SyntheticOptions o;
+    o.classDeviation = 0.2;
+    return makeSyntheticProblem(o);
+}
+
+cv::zsl::GzslAccuracy uncalibratedGzsl(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const SyntheticProblem& p)
+{
+    using cv::zsl::ZeroShotClassifier;
+    zsl->setUnseenClasses(p.unseen);
+    zsl->setMode(ZeroShotClassifier::MODE_GZSL);
+    zsl->setCalibration(0);
+    cv::Mat ls, ss, lu, su;
+    zsl->predict(p.testSeenX, ls, ss, 1);
+    zsl->predict(p.testUnseenX, lu, su, 1);
+    cv::zsl::GzslAccuracy a;
+    a.seen = perClassTop1(ls, p.testSeenY, 0);
+    a.unseen = perClassTop1(lu, p.testUnseenY, p.seen.size());
+    a.harmonic = cv::zsl::harmonicMean(a.seen, a.unseen);
+    return a;
+}
+
+cv::zsl::GzslAccuracy eszslBaselineGzsl(const SyntheticProblem& p)
+{
+    cv::zsl::ZeroShotClassifier::Params e;
+    e.eszslGamma = e.eszslLambda = 1e-2;
+    cv::Ptr<cv::zsl::ZeroShotClassifier> eszsl = cv::zsl::ZeroShotClassifier::create(e);
+    eszsl->train(p.trainX, p.trainY, p.seen);
+    return uncalibratedGzsl(eszsl, p);
+}
+
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset)
 {
     cv::Mat p = predicted.col(0) - labelOffset;

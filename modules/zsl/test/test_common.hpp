@@ -54,6 +54,18 @@ cv::Mat learnedMatrix(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const std
     withPooling) as dir/tiny.cfg and dir/tiny.weights: an encoder backbone that needs no generated files. */
 void writeTinyDarknet(const std::string& dir, bool withPooling = true, int filters = 8);
 
+/** A problem with per-class offsets the prototypes do not explain (classDeviation 0.2): a compatibility
+    function trained on seen classes over-fits them, the GZSL case of the feature generators' tests. */
+SyntheticProblem seenBiasedProblem();
+
+/** Uncalibrated GZSL accuracies (per-class seen, unseen, H) of a trained classifier on the problem's test
+    sets; registers the problem's unseen classes and sets GZSL mode with calibration 0. */
+cv::zsl::GzslAccuracy uncalibratedGzsl(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const SyntheticProblem& p);
+
+/** The compatibility baseline of the feature generators' tests: ESZSL (gamma = lambda = 1e-2) trained on
+    the problem's seen classes, its uncalibrated GZSL accuracies (uncalibratedGzsl()). */
+cv::zsl::GzslAccuracy eszslBaselineGzsl(const SyntheticProblem& p);
+
 /** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <set>
 
 namespace opencv_test {
@@ -125,6 +126,12 @@ TEST(ZSL_GbuProtocol, synthetic_awa2_features_reach_known_accuracy)
         checked++;
     }
     EXPECT_EQ(checked, 2);
+
+    // The printed table in the GBU paper's layout: T1, u, s, H per dataset, in percent.
+    std::ifstream log(json + ".log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("| Method | AWA2 T1 | AWA2 u | AWA2 s | AWA2 H |"), std::string::npos) << text;
+    EXPECT_NE(text.find("GBU layout, as in the paper (no calibration), percent"), std::string::npos);
 }
 
 // The released GBU files: train_loc + val_loc hold test_seen_loc images; the selection rows never do.

@@ -135,4 +135,50 @@ TEST(ZSL_NN_Losses, gaussianKlValueAndGradients)
     EXPECT_NEAR(gaussianKl(RowMatrixXf::Zero(2, 2), RowMatrixXf::Zero(2, 2), nullptr, nullptr), 0.0, 1e-7);
 }
 
+TEST(ZSL_NN_Losses, l1ValueAndGradient)
+{
+    Rng rng(21);
+    RowMatrixXf p = randomMatrix(6, 4, rng), t = randomMatrix(6, 4, rng), g;
+    const double loss = l1Loss(p, t, &g);
+    EXPECT_NEAR(loss, (p - t).cast<double>().cwiseAbs().sum() / 6.0, 1e-6); // per-sample sum, mean over rows
+    EXPECT_LT(gradientError(p, g, [&]() { return l1Loss(p, t, nullptr); }), 1e-3);
+    EXPECT_EQ(l1Loss(t, t, &g), 0.0);
+    EXPECT_EQ(g.cwiseAbs().maxCoeff(), 0.f); // the tie has gradient 0
+    EXPECT_THROW(l1Loss(p, randomMatrix(6, 3, rng), nullptr), cv::Exception);
+}
+
+TEST(ZSL_NN_Losses, gaussianWassersteinValueAndGradient)
+{
+    Rng rng(22);
+    RowMatrixXf m1 = randomMatrix(5, 3, rng), l1 = randomMatrix(5, 3, rng), m2 = randomMatrix(5, 3, rng), l2 = randomMatrix(5, 3, rng);
+    RowMatrixXf gm1, gl1, gm2, gl2;
+    const double w = gaussianWasserstein(m1, l1, m2, l2, &gm1, &gl1, &gm2, &gl2);
+    // Closed form of W2 between diagonal Gaussians, row by row.
+    double ref = 0;
+    for (int i = 0; i < 5; i++)
+    {
+        double q = 0;
+        for (int j = 0; j < 3; j++)
+        {
+            const double dm = (double)m1(i, j) - m2(i, j), ds = std::exp(0.5 * l1(i, j)) - std::exp(0.5 * l2(i, j));
+            q += dm * dm + ds * ds;
+        }
+        ref += std::sqrt(q) / 5;
+    }
+    EXPECT_NEAR(w, ref, 1e-5);
+    auto loss = [&]() { return gaussianWasserstein(m1, l1, m2, l2, nullptr, nullptr, nullptr, nullptr); };
+    EXPECT_LT(gradientError(m1, gm1, loss), 1e-3);
+    EXPECT_LT(gradientError(l1, gl1, loss), 1e-3);
+    EXPECT_LT(gradientError(m2, gm2, loss), 1e-3);
+    EXPECT_LT(gradientError(l2, gl2, loss), 1e-3);
+    // Identical distributions: distance 0, gradient 0 (not NaN).
+    EXPECT_EQ(gaussianWasserstein(m1, l1, m1, l1, &gm1, &gl1, &gm2, &gl2), 0.0);
+    EXPECT_TRUE(gm1.allFinite() && gl1.allFinite());
+    EXPECT_EQ(gm1.cwiseAbs().maxCoeff(), 0.f);
+    // Equal variances: the distance between the means.
+    EXPECT_NEAR(gaussianWasserstein(m1, l1, m2, l1, nullptr, nullptr, nullptr, nullptr),
+                (m1 - m2).rowwise().norm().mean(), 1e-5);
+    EXPECT_THROW(gaussianWasserstein(m1, l1, m2, randomMatrix(5, 2, rng), nullptr, nullptr, nullptr, nullptr), cv::Exception);
+}
+
 }} // namespace

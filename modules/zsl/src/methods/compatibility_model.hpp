@@ -78,6 +78,8 @@ std::shared_ptr<CompatibilityModel> createEszslModel(const ZeroShotClassifier::P
 std::shared_ptr<CompatibilityModel> createSaeModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createMlpModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createGenerativeModel(const ZeroShotClassifier::Params& params);
+std::shared_ptr<CompatibilityModel> createCadaVaeModel(const ZeroShotClassifier::Params& params);
+std::shared_ptr<CompatibilityModel> createFClswganModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createDeviseModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createAleModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createSjeModel(const ZeroShotClassifier::Params& params);

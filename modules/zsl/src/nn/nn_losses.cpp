@@ -175,4 +175,42 @@ double gaussianKl(const RowMatrixXf& mu, const RowMatrixXf& logvar, RowMatrixXf*
     return kl;
 }
 
+double l1Loss(const RowMatrixXf& pred, const RowMatrixXf& target, RowMatrixXf* grad)
+{
+    checkSameShape(pred, target, "zsl nn::l1Loss");
+    const float n = (float)pred.rows();
+    const Eigen::ArrayXXf diff = pred.array() - target.array();
+    if (grad)
+    {
+        grad->resize(pred.rows(), pred.cols());
+        grad->array() = diff.sign() * (1.f / n);
+    }
+    return (double)diff.abs().cast<double>().sum() / (double)n;
+}
+
+double gaussianWasserstein(const RowMatrixXf& mu1, const RowMatrixXf& logvar1, const RowMatrixXf& mu2,
+                           const RowMatrixXf& logvar2, RowMatrixXf* gradMu1, RowMatrixXf* gradLogvar1,
+                           RowMatrixXf* gradMu2, RowMatrixXf* gradLogvar2)
+{
+    checkSameShape(mu1, logvar1, "zsl nn::gaussianWasserstein (mu1, logvar1)");
+    checkSameShape(mu1, mu2, "zsl nn::gaussianWasserstein (mu1, mu2)");
+    checkSameShape(mu1, logvar2, "zsl nn::gaussianWasserstein (mu1, logvar2)");
+    const float n = (float)mu1.rows();
+    const Eigen::ArrayXXf s1 = (0.5f * logvar1.array()).exp(), s2 = (0.5f * logvar2.array()).exp();
+    const Eigen::ArrayXXf dm = mu1.array() - mu2.array(), ds = s1 - s2;
+    const Eigen::ArrayXf dist = (dm.square().rowwise().sum() + ds.square().rowwise().sum()).sqrt();
+    // d dist / d mu1 = dm / dist; d dist / d sigma1 = ds / dist; d sigma / d logvar = sigma / 2.
+    const Eigen::ArrayXf inv = (dist > 0.f).select(1.f / (dist * n), 0.f);
+    const Eigen::ArrayXXf gm = dm.colwise() * inv, gs = ds.colwise() * inv;
+    if (gradMu1)
+        *gradMu1 = gm.matrix();
+    if (gradMu2)
+        *gradMu2 = (-gm).matrix();
+    if (gradLogvar1)
+        *gradLogvar1 = (gs * s1 * 0.5f).matrix();
+    if (gradLogvar2)
+        *gradLogvar2 = (-gs * s2 * 0.5f).matrix();
+    return (double)dist.cast<double>().sum() / (double)n;
+}
+
 }}}} // namespace cv::zsl::detail::nn

@@ -48,6 +48,18 @@ double hingeRankLoss(const RowMatrixXf& scores, const std::vector<int>& labels, 
     mean_i sum_j -0.5 (1 + logvar - mu^2 - exp(logvar)). Gradients w.r.t. mu and logvar. */
 double gaussianKl(const RowMatrixXf& mu, const RowMatrixXf& logvar, RowMatrixXf* gradMu, RowMatrixXf* gradLogvar);
 
+/** L1 reconstruction: mean over rows of sum_j |pred_ij - target_ij| (the per-sample sum of CADA-VAE,
+    Schoenfeld et al. 2019). The gradient at a tie (pred == target) is 0. */
+double l1Loss(const RowMatrixXf& pred, const RowMatrixXf& target, RowMatrixXf* grad);
+
+/** 2-Wasserstein distance between diagonal Gaussians N(mu1, exp(logvar1)) and N(mu2, exp(logvar2)),
+    row by row, averaged over rows: mean_i sqrt(|mu1_i - mu2_i|^2 + |sigma1_i - sigma2_i|^2) with
+    sigma = exp(logvar / 2) (CADA-VAE's distribution alignment). Gradients w.r.t. all four inputs
+    (any may be null); a row at distance 0 has gradient 0. */
+double gaussianWasserstein(const RowMatrixXf& mu1, const RowMatrixXf& logvar1, const RowMatrixXf& mu2,
+                           const RowMatrixXf& logvar2, RowMatrixXf* gradMu1, RowMatrixXf* gradLogvar1,
+                           RowMatrixXf* gradMu2, RowMatrixXf* gradLogvar2);
+
 /** Checks that labels has `rows` entries, each in [0, cols); `what` names the caller in the message. */
 void checkLossLabels(const std::vector<int>& labels, Eigen::Index rows, Eigen::Index cols, const char* what);
 

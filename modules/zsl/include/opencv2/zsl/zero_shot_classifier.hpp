@@ -13,7 +13,7 @@ namespace zsl {
 //! @addtogroup zsl
 //! @{
 
-/** @brief Progress of iterative training (DeViSE, ALE, SJE, MLP, GENERATIVE, ConSE's softmax), once per epoch. */
+/** @brief Progress of iterative training (DeViSE, ALE, SJE, MLP, GENERATIVE, CADA_VAE, F_CLSWGAN, ConSE's softmax), once per epoch. */
 struct CV_EXPORTS TrainingProgress
 {
     int epoch = 0;                  //!< 1-based epoch just finished
@@ -71,7 +71,32 @@ public:
         SJE = 4,        //!< Akata et al., CVPR 2015: bilinear, structured joint embedding (max-margin)
         MLP = 5,        //!< MLP regressor from features to the semantic space (MSE or cosine loss)
         CONSE = 6,      //!< Norouzi et al., ICLR 2014: convex combination of seen prototypes, training-free given a seen classifier
-        GENERATIVE = 7  //!< feature-generating conditional VAE + softmax over seen and unseen classes (GZSL)
+        GENERATIVE = 7, //!< feature-generating conditional VAE + softmax over seen and unseen classes (GZSL)
+        /** Schoenfeld et al., CVPR 2019 (CADA-VAE): a VAE for features and one for prototypes share a latent
+            space, aligned by cross-reconstruction (each decoder rebuilds its modality from the other's latent
+            code) and by the 2-Wasserstein distance between the two posteriors; then a softmax classifier in the
+            latent space on latents of real seen features + latents sampled from every other class's prototype.
+            Loss per sample: L1 reconstructions + beta KL + gamma cross-L1 + delta Wasserstein, with the paper's
+            warm-up schedules stretched to Params::epochs (the paper's 100 epochs give its schedule exactly):
+            beta 0 -> 0.25 over epochs [0, 0.93 E], gamma 0 -> 2.37 over [0.21 E, 0.75 E], delta 0 -> 8.13 over
+            [0.06 E, 0.22 E]. Paper defaults for the other settings (set them, they are not the generic
+            defaults): epochs 100, batchSize 50, learningRate 1.5e-4, latentDim 64, hiddenSizes
+            {1560, 1660, 1450, 665} (feature encoder, feature decoder, prototype encoder, prototype decoder; one
+            width applies to all four), ReLU (leakyReluSlope 0), syntheticPerClass 400 (latents per unseen class;
+            every real seen feature gives one latent). The latent classifier trains 23 epochs, Adam 1e-3,
+            batch 32. Adam without AMSGrad (the authors' code uses AMSGrad); validationFraction is ignored. */
+        CADA_VAE = 8,
+        /** Xian et al., CVPR 2018 (f-CLSWGAN): a conditional WGAN with gradient penalty (lambda 10, 5 critic
+            steps per generator step, Adam beta1 0.5) generates features from [noise, prototype]; the generator
+            also minimises 0.01 x the cross-entropy of a softmax pre-trained on the real seen features; then a
+            softmax over all classes on real seen + syntheticPerClass synthetic features of every other class.
+            Generator and critic have one hidden layer of hiddenSizes[0] units (LeakyReLU 0.2); the generator
+            ends with a ReLU when every training feature is non-negative (ReLU backbones, as the paper's
+            ResNet-101 features). Noise size: latentDim (the paper: the prototype dimension). Paper defaults
+            (set them): hiddenSizes {4096}, learningRate 1e-4, batchSize 64, epochs 30 (AwA), syntheticPerClass
+            300 (CUB) to 1800 (AwA). Softmax classifiers: 25 epochs, Adam 1e-3, batch 64. validationFraction is
+            ignored. */
+        F_CLSWGAN = 9
     };
 
     /** @brief Which classes predict() chooses from. */
@@ -111,21 +136,21 @@ public:
         CV_PROP_RW double saeLambda;      //!< SAE reconstruction weight (default 0.2)
         CV_PROP_RW int saeDirection;      //!< SaeDirection (default SAE_SEMANTIC_SPACE)
 
-        // Iterative training (DeViSE, ALE, SJE, MLP, ConSE's softmax, GENERATIVE)
+        // Iterative training (DeViSE, ALE, SJE, MLP, ConSE's softmax, GENERATIVE, CADA_VAE, F_CLSWGAN)
         CV_PROP_RW int epochs;            //!< maximum epochs (default 50)
         CV_PROP_RW int batchSize;         //!< minibatch size (default 64)
         CV_PROP_RW double learningRate;   //!< Adam step (default 1e-3)
         CV_PROP_RW double weightDecay;    //!< L2 penalty (default 0)
         CV_PROP_RW double margin;         //!< ranking margin for DeViSE/ALE/SJE (default 0.1 for DeViSE, 1 for ALE/SJE when <= 0)
-        CV_PROP_RW std::vector<int> hiddenSizes; //!< hidden layer widths of the MLP / generator (default {1024})
+        CV_PROP_RW std::vector<int> hiddenSizes; //!< hidden layer widths of the MLP / generator (default {1024}); CADA_VAE: 1 or 4 widths (see CADA_VAE); F_CLSWGAN: 1 width
         CV_PROP_RW double dropout;        //!< dropout probability in hidden layers (default 0)
         CV_PROP_RW double leakyReluSlope; //!< 0: ReLU; > 0: LeakyReLU slope (default 0)
         CV_PROP_RW int loss;              //!< Loss of the MLP (default LOSS_COSINE)
         CV_PROP_RW double validationFraction; //!< fraction of seen classes held out for early stopping (0: none)
         CV_PROP_RW int patience;          //!< early-stopping patience in epochs (default 5)
         CV_PROP_RW int conseTopT;         //!< ConSE: number T of most probable seen classes combined (default 10)
-        CV_PROP_RW int latentDim;         //!< GENERATIVE: latent size (default 64)
-        CV_PROP_RW int syntheticPerClass; //!< GENERATIVE: features synthesised per unseen class (default 200)
+        CV_PROP_RW int latentDim;         //!< GENERATIVE, CADA_VAE: latent size; F_CLSWGAN: noise size (default 64)
+        CV_PROP_RW int syntheticPerClass; //!< GENERATIVE, CADA_VAE, F_CLSWGAN: features (latents) synthesised per unseen class (default 200)
         /** Seed of every random choice (default 0x5EED). The same seed, data and thread count give
             bit-identical models in any process; in this implementation the thread count does not change
             results either (products are single BLAS calls, parallel loops split independent rows;
