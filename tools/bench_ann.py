@@ -106,20 +106,26 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--out", default="/tmp/zsl_ann")
     ap.add_argument("--max-load", type=float, default=0.5)
+    ap.add_argument("--no-faiss", action="store_true", help="skip the FAISS peer (its one-thread build is the slowest)")
     args = ap.parse_args()
     threads = os.cpu_count()
     wait_idle(args.max_load)
     results, loads = {}, []
     for r in range(args.rounds):
         loads.append(os.getloadavg()[0])
-        rows = module_round(os.path.join(args.build, "bench_ann"), args, reuse=r > 0)
+        def record(rows):
+            # Printed as measured too, so that an interrupted run keeps what it measured.
+            for row in rows:
+                results.setdefault(row[:4], []).append(row[4:])
+                print(f"round {r + 1}: {row[0]} {row[1]} {row[2]} {row[3]}: recall {row[4]:.4f}, batch {row[5]:.4f} ms/query, "
+                      f"single {row[6]:.4f} ms, build {row[7]:.1f} s ({row[8]} thread)", flush=True)
+        record(module_round(os.path.join(args.build, "bench_ann"), args, reuse=r > 0))
         x = np.fromfile(os.path.join(args.out, "gallery.f32"), dtype=np.float32).reshape(args.rows, args.dim)
         q = np.fromfile(os.path.join(args.out, "queries.f32"), dtype=np.float32).reshape(args.queries, args.dim)
         exact = np.fromfile(os.path.join(args.out, "exact.i32"), dtype=np.int32).reshape(args.queries, args.k)
-        rows += peer_hnswlib(x, q, exact, args.k, threads)
-        rows += peer_faiss(x, q, exact, args.k, threads)
-        for row in rows:
-            results.setdefault(row[:4], []).append(row[4:])
+        record(peer_hnswlib(x, q, exact, args.k, threads))
+        if not args.no_faiss:
+            record(peer_faiss(x, q, exact, args.k, threads))
     print(f"approximate search, {args.rows} x {args.dim} embedding-like vectors, {args.queries} queries, top-{args.k}, "
           f"{args.rounds} interleaved rounds (medians), searches on {threads} threads; "
           f"1-minute load average {min(loads):.2f}-{max(loads):.2f} at the rounds' starts")
