@@ -62,12 +62,12 @@ def peer_hnswlib(x, q, exact, k, threads):
     return out
 
 
-def peer_faiss(x, q, exact, k, threads):
+def peer_faiss(x, q, exact, k, threads, build_threads=1):
     import faiss
     out = []
     index = faiss.IndexHNSWFlat(x.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = 200
-    faiss.omp_set_num_threads(1)
+    faiss.omp_set_num_threads(build_threads)
     t0 = time.perf_counter()
     index.add(x)
     build = time.perf_counter() - t0
@@ -75,7 +75,7 @@ def peer_faiss(x, q, exact, k, threads):
     for ef in EFS:
         index.hnsw.efSearch = max(ef, k)
         r, b, s = timed_search(lambda qq: index.search(qq, k)[1], q, exact)
-        out.append(("FAISS", "hnsw", "efSearch", ef, r, b, s, build, 1))
+        out.append(("FAISS", "hnsw", "efSearch", ef, r, b, s, build, build_threads))
     return out
 
 
@@ -107,6 +107,7 @@ def main():
     ap.add_argument("--out", default="/tmp/zsl_ann")
     ap.add_argument("--max-load", type=float, default=0.5)
     ap.add_argument("--no-faiss", action="store_true", help="skip the FAISS peer (its one-thread build is the slowest)")
+    ap.add_argument("--faiss-build-threads", type=int, default=1, help="threads of FAISS's build (1: the same work as ours)")
     args = ap.parse_args()
     threads = os.cpu_count()
     wait_idle(args.max_load)
@@ -125,7 +126,7 @@ def main():
         exact = np.fromfile(os.path.join(args.out, "exact.i32"), dtype=np.int32).reshape(args.queries, args.k)
         record(peer_hnswlib(x, q, exact, args.k, threads))
         if not args.no_faiss:
-            record(peer_faiss(x, q, exact, args.k, threads))
+            record(peer_faiss(x, q, exact, args.k, threads, args.faiss_build_threads))
     print(f"approximate search, {args.rows} x {args.dim} embedding-like vectors, {args.queries} queries, top-{args.k}, "
           f"{args.rounds} interleaved rounds (medians), searches on {threads} threads; "
           f"1-minute load average {min(loads):.2f}-{max(loads):.2f} at the rounds' starts")
