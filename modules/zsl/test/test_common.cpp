@@ -183,4 +183,22 @@ double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOff
     return cv::zsl::perClassAccuracy(p, truth);
 }
 
+cv::Ptr<cv::zsl::ZeroShotClassifier> expectSaveLoadThenAddClass(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl,
+                                                                const SyntheticProblem& p, const std::string& fileName)
+{
+    const std::string path = tempDir() + "/" + fileName;
+    zsl->save(path);
+    cv::Ptr<cv::zsl::ZeroShotClassifier> back = cv::zsl::ZeroShotClassifier::load(path);
+    cv::Mat a, b, c;
+    zsl->computeScores(p.testUnseenX, a);
+    back->computeScores(p.testUnseenX, b);
+    EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
+    const int idx = back->addClass(p.unseen.names[9], p.unseen.vectors.row(9));
+    EXPECT_EQ(idx, p.seen.size() + 9);
+    back->computeScores(p.testUnseenX, c);
+    EXPECT_EQ(c.cols, p.seen.size() + 10);
+    EXPECT_TRUE(cv::checkRange(c));
+    return back;
+}
+
 }} // namespace opencv_test::zsltest

@@ -69,6 +69,12 @@ cv::zsl::GzslAccuracy eszslBaselineGzsl(const SyntheticProblem& p);
 /** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);
 
+/** Saves a classifier trained on p with unseen classes 0..8 registered to `fileName` (in tempDir()), loads it,
+    and checks bit-identical scores on p.testUnseenX; then adds unseen class 9 to the loaded copy and checks it
+    scores all seen + 10 unseen classes finitely (feature generators re-prepare their classifier). Returns the copy. */
+cv::Ptr<cv::zsl::ZeroShotClassifier> expectSaveLoadThenAddClass(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl,
+                                                                const SyntheticProblem& p, const std::string& fileName);
+
 }} // namespace opencv_test::zsltest
 
 #endif
