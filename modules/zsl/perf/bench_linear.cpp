@@ -38,6 +38,23 @@ static double seconds(const std::function<void()>& f, int reps)
     return best;
 }
 
+// Peer of scoring: the bare product of the M x D features with a D x cols matrix on the library's backend;
+// prints and returns its best time.
+static double bareProductSeconds(const Mat& features, int cols, int reps, const char* backend)
+{
+    const int M = features.rows, D = features.cols;
+    Eigen::MatrixXf B = Eigen::MatrixXf::Random(cols, D), out(cols, M);
+#ifdef ZSL_HAVE_BLAS
+    const float one = 1, zero = 0;
+    const double t = seconds([&] { sgemm_("N", "N", &cols, &M, &D, &one, B.data(), &cols, features.ptr<float>(), &D, &zero, out.data(), &cols); }, reps);
+#else
+    Eigen::Map<const Eigen::MatrixXf> Xc(features.ptr<float>(), D, M);
+    const double t = seconds([&] { out.noalias() = B * Xc; }, reps);
+#endif
+    std::printf("  peer: bare sgemm %d x %d x %d (%s): %.3f s  %.1f GFLOP/s\n", M, D, cols, backend, t, 2.0 * M * D * cols / t / 1e9);
+    return t;
+}
+
 int main(int argc, char** argv)
 {
     int N = 23527, M = 100000, D = 2048, reps = 2, eigenPeer = 1;
@@ -127,16 +144,7 @@ int main(int argc, char** argv)
     rng.fill(scoreX, RNG::UNIFORM, 0.0, 1.0);
     {
         // Peer of scoring: the bare product of the features with a D x C matrix, on the library's backend.
-        const int C = seenClasses + unseenClasses;
-        Eigen::MatrixXf B = Eigen::MatrixXf::Random(C, D), out(C, M);
-#ifdef ZSL_HAVE_BLAS
-        const float one = 1, zero = 0;
-        const double t = seconds([&] { sgemm_("N", "N", &C, &M, &D, &one, B.data(), &C, scoreX.ptr<float>(), &D, &zero, out.data(), &C); }, reps);
-#else
-        Eigen::Map<const Eigen::MatrixXf> Xc(scoreX.ptr<float>(), D, M);
-        const double t = seconds([&] { out.noalias() = B * Xc; }, reps);
-#endif
-        std::printf("  peer: bare sgemm %d x %d x %d (%s): %.3f s  %.1f GFLOP/s\n", M, D, C, backend, t, 2.0 * M * D * C / t / 1e9);
+        bareProductSeconds(scoreX, seenClasses + unseenClasses, reps, backend);
     }
     for (const Case& c : cases)
     {
@@ -168,16 +176,8 @@ int main(int argc, char** argv)
     // shape. Their training is iterative (bench_ranking); one epoch on a few rows gives weights to score with.
     {
         const int C = seenClasses + unseenClasses;
-        Eigen::MatrixXf W = Eigen::MatrixXf::Random(A, D), out(A, M);
-#ifdef ZSL_HAVE_BLAS
-        const float one = 1, zero = 0;
-        const double tBare = seconds([&] { sgemm_("N", "N", &A, &M, &D, &one, W.data(), &A, scoreX.ptr<float>(), &D, &zero, out.data(), &A); }, reps);
-#else
-        Eigen::Map<const Eigen::MatrixXf> Xc(scoreX.ptr<float>(), D, M);
-        const double tBare = seconds([&] { out.noalias() = W * Xc; }, reps);
-#endif
+        const double tBare = bareProductSeconds(scoreX, A, reps, backend);
         const double flops = 2.0 * M * D * A + 2.0 * M * A * C;
-        std::printf("  peer: bare sgemm %d x %d x %d (%s): %.3f s  %.1f GFLOP/s\n", M, D, A, backend, tBare, 2.0 * M * D * A / tBare / 1e9);
         const int rows = std::min(N, 2000);
         const struct { const char* name; int method; } bilinear[] = {
             {"ALE", ZeroShotClassifier::ALE}, {"DeViSE", ZeroShotClassifier::DEVISE}, {"SJE", ZeroShotClassifier::SJE}};
