@@ -20,6 +20,8 @@ extern "C" void sgemm_(const char* transa, const char* transb, const int* m, con
                        const float* beta, float* c, const int* ldc);
 extern "C" void ssyrk_(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha,
                        const float* a, const int* lda, const float* beta, float* c, const int* ldc);
+extern "C" void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
+                       const double* a, const int* lda, const double* beta, double* c, const int* ldc);
 #endif
 
 using namespace cv;
@@ -127,8 +129,22 @@ int main(int argc, char** argv)
         gram.selfadjointView<Eigen::Lower>().rankUpdate(Xe.transpose());
     }, reps);
 #endif
-    std::printf("  ssyrk X^T X (the library's Gram matrix, %s): %.3f s  %.1f GFLOP/s (N D^2 flops)\n", backend, tSyrk,
+    std::printf("  ssyrk X^T X (float Gram matrix, %s): %.3f s  %.1f GFLOP/s (N D^2 flops)\n", backend, tSyrk,
                 gramFlops / tSyrk / 1e9);
+#ifdef ZSL_HAVE_BLAS
+    {
+        // The library accumulates the Gram matrix in double (shard merges must equal one pass): its bound is
+        // dsyrk of the widened rows (the widening itself not counted).
+        const Eigen::MatrixXd Xd = Xe.cast<double>().transpose(); // column-major D x N
+        Eigen::MatrixXd gramD(D, D);
+        const double tDsyrk = seconds([&] {
+            const double one = 1, zero = 0;
+            dsyrk_("L", "N", &D, &N, &one, Xd.data(), &D, &zero, gramD.data(), &D);
+        }, reps);
+        std::printf("  dsyrk X^T X (double Gram matrix, the library's precision, %s): %.3f s  %.1f GFLOP/s\n", backend,
+                    tDsyrk, gramFlops / tDsyrk / 1e9);
+    }
+#endif
     // GEMM-bound training time: the Gram matrix's N D^2 flops at the GEMM rate of the library's backend.
     const double bound = gramFlops / libraryRate;
     std::printf("  GEMM-bound training time (N D^2 at %.1f GFLOP/s): %.3f s\n", libraryRate / 1e9, bound);
