@@ -135,32 +135,26 @@ int main(int argc, char** argv)
     std::printf("bench_ann: %d x %d gallery, %d queries, k=%d, %d threads for search, data %s\n", n, d, nq, k,
                 cv::getNumThreads(), reuse ? "reused" : "generated");
 
-    if (kinds.find("flann") != std::string::npos)
-    {
-        GalleryANNParams p; // the defaults: kd-trees(4) on 32 PCA dims, rerank x10
+    // One curve: build with p, then one measurement per candidate-list size of the comma-separated knob list.
+    auto curve = [&](const GalleryANNParams& p, const char* kind, const char* knob, const String& values) {
         const double t0 = now();
         g->buildApproximate(p);
         const double build = now() - t0;
-        for (int c : parseList(parser.get<String>("flann-checks")))
+        for (int v : parseList(values))
         {
-            g->setChecks(c);
-            measure(g, q, k, exact, "flann-kdtree", "checks", c, build);
+            g->setChecks(v);
+            measure(g, q, k, exact, kind, knob, v, build);
         }
-    }
+    };
+    if (kinds.find("flann") != std::string::npos)
+        curve(GalleryANNParams(), "flann-kdtree", "checks", parser.get<String>("flann-checks")); // kd-trees(4), PCA 32, rerank x10
     if (kinds.find("hnsw") != std::string::npos)
     {
         GalleryANNParams p;
         p.algorithm = GalleryIndex::ANN_HNSW;
         p.hnswM = parser.get<int>("hnsw-m");
         p.hnswEfConstruction = parser.get<int>("hnsw-efc");
-        const double t0 = now();
-        g->buildApproximate(p);
-        const double build = now() - t0;
-        for (int ef : parseList(parser.get<String>("hnsw-ef")))
-        {
-            g->setChecks(ef);
-            measure(g, q, k, exact, "hnsw", "ef", ef, build);
-        }
+        curve(p, "hnsw", "ef", parser.get<String>("hnsw-ef"));
     }
     return 0;
 }
