@@ -110,6 +110,13 @@ int main(int argc, char** argv)
         return parser.has("help") ? 0 : 2;
     }
     const int n = parser.get<int>("rows"), d = parser.get<int>("dim"), nq = parser.get<int>("queries"), k = parser.get<int>("k");
+    // CommandLineParser reads "--rows 3000" (a space, not '=') as a flag: its value arrives as 0.
+    if (n < 1 || d < 1 || nq < 1 || k < 1 || k > n)
+    {
+        std::fprintf(stderr, "bench_ann: need rows, dim, queries >= 1 and 1 <= k <= rows (got %d, %d, %d, k %d); "
+                             "write options as --rows=N\n", n, d, nq, k);
+        return 2;
+    }
     const std::string out = parser.get<String>("out"), kinds = parser.get<String>("kinds");
     ::mkdir(out.c_str(), 0755);
     Mat x(n, d, CV_32F), q(nq, d, CV_32F), exact(nq, k, CV_32S);
