@@ -84,6 +84,13 @@ int main(int argc, char** argv)
     }
     const int N = parser.get<int>("n"), D = parser.get<int>("d"), A = parser.get<int>("a"), C = parser.get<int>("c");
     const int batch = parser.get<int>("batch"), epochs = parser.get<int>("epochs"), threads = parser.get<int>("threads");
+    // CommandLineParser reads "--n 100" (a space, not '=') as a flag: its value arrives as 0.
+    if (N < 1 || D < 1 || A < 1 || C < 2 || batch < 1 || epochs < 1 || threads < 0)
+    {
+        std::fprintf(stderr, "bench_ranking: need n, d, a, batch, epochs >= 1, c >= 2, threads >= 0 "
+                             "(got %d, %d, %d, %d, %d, %d, %d); write options as --n=N\n", N, D, A, batch, epochs, C, threads);
+        return 2;
+    }
     std::string script = parser.get<std::string>("torch");
     if (script.empty() || script == "<none>")
         script = defaultScript;

@@ -25,6 +25,12 @@ int main(int argc, char** argv)
                                  "{n | 5000 | images}{d | 2048 | feature dimension}{gbu | | GBU data folder}"
                                  "{repeat | 3 | timing repetitions (best is reported)}");
     const int n = parser.get<int>("n"), d = parser.get<int>("d"), repeat = std::max(1, parser.get<int>("repeat"));
+    // CommandLineParser reads "--n 100" (a space, not '=') as a flag: its value arrives as 0.
+    if (n < 1 || d < 1)
+    {
+        std::fprintf(stderr, "perf_mat_file: need n, d >= 1 (got %d, %d); write options as --n=N\n", n, d);
+        return 2;
+    }
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() / cv::format("zsl_perf_mat_%d", (int)::getpid());
     fs::create_directories(dir);
