@@ -2,6 +2,8 @@
 #include "precomp.hpp"
 #include "methods/closed_form.hpp"
 #include <Eigen/SparseCore>
+#include <cmath>
+#include <limits>
 
 #ifdef ZSL_HAVE_LAPACK
 extern "C" {
@@ -51,6 +53,16 @@ void ClosedFormStatistics::add(const RowRefXf& X, const std::vector<int>& y)
     gram += lower.selfadjointView<Eigen::Lower>();
 }
 
+void ClosedFormStatistics::addClassSums(const RowRefXf& X, const std::vector<int>& y)
+{
+    CV_Assert(X.cols() == classSums.cols() && (Eigen::Index)y.size() == X.rows());
+    // One pass over the rows, widening each on the fly (no N x D double copy).
+    for (Eigen::Index i = 0; i < X.rows(); i++)
+        classSums.row(y[(size_t)i]) += X.row(i).cast<double>();
+    for (int label : y)
+        counts[label] += 1;
+}
+
 void ClosedFormStatistics::merge(const ClosedFormStatistics& other)
 {
     CV_Assert(other.featureDim() == featureDim() && other.numClasses() == numClasses());
@@ -78,6 +90,65 @@ bool solveSpdInPlace(Eigen::MatrixXd& A, Eigen::MatrixXd& B)
     cholesky.solveInPlace(B);
     return true;
 #endif
+}
+
+void solveWithCholeskyFactor(const Eigen::MatrixXd& factor, Eigen::MatrixXd& B)
+{
+    CV_Assert(factor.rows() == factor.cols() && B.rows() == factor.rows());
+#ifdef ZSL_HAVE_LAPACK
+    const int n = (int)factor.rows(), nrhs = (int)B.cols();
+    int info = 0;
+    dpotrs_("L", &n, &nrhs, factor.data(), &n, B.data(), &n, &info);
+    CV_Assert(info == 0);
+#else
+    factor.triangularView<Eigen::Lower>().solveInPlace(B);
+    factor.triangularView<Eigen::Lower>().transpose().solveInPlace(B);
+#endif
+}
+
+Eigen::MatrixXd floatBlockGram(const RowRefXf& X)
+{
+    const Eigen::Index D = X.cols(), block = ClosedFormStatistics::blockRows(D);
+    Eigen::MatrixXd lower = Eigen::MatrixXd::Zero(D, D);
+    Eigen::MatrixXf part(D, D);
+    for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += block)
+    {
+        const Eigen::Index n = std::min(block, X.rows() - r0);
+        part.setZero();
+        part.selfadjointView<Eigen::Lower>().rankUpdate(X.middleRows(r0, n).transpose());
+        lower.triangularView<Eigen::Lower>() += part.cast<double>();
+    }
+    return lower;
+}
+
+double refineGramSolve(const RowRefXf& X, double gamma, const Eigen::MatrixXd& factor, const Eigen::MatrixXd& B,
+                       Eigen::MatrixXd& Z, int maxSteps)
+{
+    CV_Assert(X.cols() == factor.rows() && B.rows() == X.cols() && Z.rows() == B.rows() && Z.cols() == B.cols());
+    const Eigen::Index block = ClosedFormStatistics::blockRows(X.cols());
+    RowMatrixXd rows;
+    Eigen::MatrixXd XZ, residual;
+    double change = 0;
+    for (int step = 0; step < maxSteps; step++)
+    {
+        residual = B - gamma * Z;
+        for (Eigen::Index r0 = 0; r0 < X.rows(); r0 += block)
+        {
+            const Eigen::Index n = std::min(block, X.rows() - r0);
+            rows = X.middleRows(r0, n).cast<double>();
+            XZ.noalias() = rows * Z;
+            residual.noalias() -= rows.transpose() * XZ;
+        }
+        solveWithCholeskyFactor(factor, residual);
+        Z += residual;
+        const double size = Z.cwiseAbs().maxCoeff(), previous = change;
+        change = size > 0 ? residual.cwiseAbs().maxCoeff() / size : 0;
+        if (!(change > 1e-9)) // converged
+            break;
+        if (std::isnan(change) || (step > 0 && change > 0.5 * previous))
+            return std::numeric_limits<double>::infinity(); // not contracting: the approximation is too coarse
+    }
+    return change;
 }
 
 }}} // namespace cv::zsl::detail

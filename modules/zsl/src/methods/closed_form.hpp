@@ -35,6 +35,10 @@ struct ClosedFormStatistics
     int numClasses() const { return (int)counts.size(); }
     double numSamples() const { return counts.sum(); }
 
+    /** The class sums and counts of add() without the Gram matrix, which stays as it is (for
+        train() paths that form X^T X themselves: floatBlockGram()). */
+    void addClassSums(const RowRefXf& X, const std::vector<int>& y);
+
     Eigen::MatrixXd gram;      //!< X^T X, D x D, exactly symmetric
     Eigen::MatrixXd classSums; //!< C x D: row c is the sum of the rows labelled c
     Eigen::VectorXd counts;    //!< C: samples of each class
@@ -45,6 +49,26 @@ struct ClosedFormStatistics
     Returns false, leaving B unchanged, when A is not numerically positive definite. LAPACK's blocked, multi-threaded dpotrf/dpotrs when the BLAS backend carries LAPACK
     (Eigen's LLT runs its panels on one thread: 2-3x slower at D = 2048), else Eigen's LLT. */
 bool solveSpdInPlace(Eigen::MatrixXd& A, Eigen::MatrixXd& B);
+
+/** Solves again with the factor solveSpdInPlace() left in A (lower triangle): B becomes A^-1 B. */
+void solveWithCholeskyFactor(const Eigen::MatrixXd& factor, Eigen::MatrixXd& B);
+
+/** X^T X (lower triangle filled, upper zero) from float rank updates: each block of blockRows(D) rows is
+    one BLAS ssyrk on a view of X (no widened copy; twice dsyrk's rate), added to a double accumulator.
+    Each entry carries the float rounding of one block (~1e-7 relative, growing slowly with the block's
+    rows), not of all N rows. A solve with it is refined against X by refineGramSolve() to the accuracy
+    of the double statistics; this is how the direct train() of ESZSL runs at float speed. */
+Eigen::MatrixXd floatBlockGram(const RowRefXf& X);
+
+/** Iterative refinement of Z ~ (X^T X + gamma I)^-1 B, where `factor` is the Cholesky factor of an
+    approximation of that matrix (floatBlockGram() + gamma I): residuals R = B - gamma Z - X^T (X Z) in
+    double (X widened block by block, two DGEMMs of N x D x cols(B)), corrections solved with the factor,
+    until a correction is below 1e-9 of Z (the next would be far below float rounding of the weights).
+    Returns the relative size of the last correction: <= 1e-9 when converged, larger when maxSteps ran
+    out, infinity when the corrections stop shrinking (by half a step) or turn NaN: the approximation is too
+    coarse for this system and the caller solves it exactly instead. */
+double refineGramSolve(const RowRefXf& X, double gamma, const Eigen::MatrixXd& factor, const Eigen::MatrixXd& B,
+                       Eigen::MatrixXd& Z, int maxSteps = 8);
 
 }}} // namespace cv::zsl::detail
 

@@ -19,44 +19,74 @@ public:
 
     int method() const CV_OVERRIDE { return ZeroShotClassifier::ESZSL; }
 
+    /** The direct path: the Gram matrix from float rank updates (floatBlockGram(), ~2x faster than the
+        double statistics), the left solve refined against X in double (refineGramSolve()), so the weights
+        agree with trainFromStatistics() on the same rows to the float rounding of V. A system that is not
+        numerically positive definite (gamma = 0 with fewer samples than dimensions), or whose refinement does
+        not converge in 8 steps (too ill-conditioned for float rounding), goes the exact way. */
     void train(const RowRefXf& X, const std::vector<int>& y, const RowMatrixXf& S,
                const ProgressCallback&) CV_OVERRIDE
     {
         ClosedFormStatistics stats((int)X.cols(), (int)S.rows());
-        stats.add(X, y);
-        trainFromStatistics(std::move(stats), S);
+        stats.addClassSums(X, y);
+        Eigen::MatrixXd left = floatBlockGram(X);
+        left.diagonal().array() += gamma_;
+        const Eigen::MatrixXd rhs = leftRightHandSide(stats, S);
+        Eigen::MatrixXd solved = rhs;
+        if (!solveSpdInPlace(left, solved) || !(refineGramSolve(X, gamma_, left, rhs, solved) <= 1e-9))
+        {
+            CV_LOG_DEBUG(NULL, "zsl ESZSL: the float Gram matrix does not converge to the exact solve; training from double statistics");
+            ClosedFormStatistics exact((int)X.cols(), (int)S.rows());
+            exact.add(X, y);
+            trainFromStatistics(std::move(exact), S);
+            return;
+        }
+        finish(solved, S);
     }
 
     void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S) CV_OVERRIDE
     {
-        const Eigen::Index C = S.rows();
-        CV_Assert(stats.numClasses() == C);
-        // X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T; the
-        // total sum is the sum of the class sums (every row has one label).
-        const Eigen::MatrixXd& sums = stats.classSums;                // C x D
-        const Eigen::MatrixXd XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXd::Ones(C);
-
-        // The solves are O(D^3) against O(N D^2) for the Gram matrix: doing them in double costs
-        // little and keeps small regularisers (ill-conditioned systems) accurate.
-        Eigen::MatrixXd right = (S.transpose() * S).cast<double>();
-        right.diagonal().array() += lambda_;
-
-        Eigen::MatrixXd solvedLeft = XtY * S.cast<double>();          // becomes (X^T X + gI)^-1 X^T Y S
+        CV_Assert(stats.numClasses() == S.rows());
+        const Eigen::MatrixXd rhs = leftRightHandSide(stats, S);
+        Eigen::MatrixXd solved = rhs;
         Eigen::MatrixXd left = std::move(stats.gram);
         left.diagonal().array() += gamma_;
         // Cholesky first; LDLT's pivoting is the fallback for the semi-definite case (gamma = 0 with fewer
         // samples than dimensions). The factorisation keeps the strict upper triangle: with the diagonal
         // saved, the system is still there for the fallback, without a copy of the D x D matrix.
         const Eigen::VectorXd diagonal = left.diagonal();
-        if (!solveSpdInPlace(left, solvedLeft))
+        if (!solveSpdInPlace(left, solved))
         {
             left.diagonal() = diagonal;
             Eigen::LDLT<Eigen::MatrixXd, Eigen::Upper> leftSolver(left);
             if (leftSolver.info() == Eigen::Success)
-                solvedLeft = leftSolver.solve(solvedLeft).eval();
+                solved = leftSolver.solve(rhs).eval();
             else
-                solvedLeft = pseudoInverseSolve(left, solvedLeft);
+                solved = pseudoInverseSolve(left, rhs);
         }
+        finish(solved, S);
+    }
+
+    /** The right-hand side of the left solve: X^T Y S (D x A), or X^T Y (D x C) when there are fewer
+        classes than attributes (finish() then multiplies by S: fewer columns to solve and refine).
+        X^T Y without forming Y: with Y = 2 onehot - 1, X^T Y = 2 (class sums) - (total sum) 1^T; the
+        total sum is the sum of the class sums (every row has one label). */
+    static Eigen::MatrixXd leftRightHandSide(const ClosedFormStatistics& stats, const RowMatrixXf& S)
+    {
+        const Eigen::MatrixXd& sums = stats.classSums; // C x D
+        Eigen::MatrixXd XtY = 2 * sums.transpose() - sums.colwise().sum().transpose() * Eigen::RowVectorXd::Ones(S.rows());
+        if (S.rows() <= S.cols())
+            return XtY;
+        return XtY * S.cast<double>();
+    }
+
+    //! V = (left solution) [S] (S^T S + lambda I)^-1. The solves are O(D^3) against O(N D^2) for the Gram
+    //! matrix: doing them in double costs little and keeps small regularisers (ill-conditioned systems) accurate.
+    void finish(const Eigen::MatrixXd& solved, const RowMatrixXf& S)
+    {
+        const Eigen::MatrixXd solvedLeft = S.rows() <= S.cols() ? Eigen::MatrixXd(solved * S.cast<double>()) : solved;
+        Eigen::MatrixXd right = (S.transpose() * S).cast<double>();
+        right.diagonal().array() += lambda_;
         Eigen::LDLT<Eigen::MatrixXd> rightSolver(right);
         if (rightSolver.info() != Eigen::Success)
             CV_Error(Error::StsError, "zsl ESZSL: the regularised system is singular (increase eszslLambda)");
