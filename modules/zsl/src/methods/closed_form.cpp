@@ -128,7 +128,7 @@ double refineGramSolve(const RowRefXf& X, double gamma, const Eigen::MatrixXd& f
     const Eigen::Index block = ClosedFormStatistics::blockRows(X.cols());
     RowMatrixXd rows;
     Eigen::MatrixXd XZ, residual;
-    double change = 0;
+    double change = 0, estimate = std::numeric_limits<double>::infinity();
     for (int step = 0; step < maxSteps; step++)
     {
         residual = B - gamma * Z;
@@ -143,12 +143,17 @@ double refineGramSolve(const RowRefXf& X, double gamma, const Eigen::MatrixXd& f
         Z += residual;
         const double size = Z.cwiseAbs().maxCoeff(), previous = change;
         change = size > 0 ? residual.cwiseAbs().maxCoeff() / size : 0;
-        if (!(change > 1e-9)) // converged
+        // The error left is about change x the contraction rate; the rate is estimated by the ratio of
+        // successive corrections, and before the second one by the first correction itself (the initial
+        // error and the rate are both ~ cond x the Gram matrix's rounding). Converged below 1e-10.
+        const double rate = step == 0 ? change : change / previous;
+        estimate = change * rate;
+        if (!(estimate > 1e-10))
             break;
         if (std::isnan(change) || (step > 0 && change > 0.5 * previous))
             return std::numeric_limits<double>::infinity(); // not contracting: the approximation is too coarse
     }
-    return change;
+    return estimate;
 }
 
 }}} // namespace cv::zsl::detail

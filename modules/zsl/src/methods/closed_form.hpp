@@ -63,8 +63,9 @@ Eigen::MatrixXd floatBlockGram(const RowRefXf& X);
 /** Iterative refinement of Z ~ (X^T X + gamma I)^-1 B, where `factor` is the Cholesky factor of an
     approximation of that matrix (floatBlockGram() + gamma I): residuals R = B - gamma Z - X^T (X Z) in
     double (X widened block by block, two DGEMMs of N x D x cols(B)), corrections solved with the factor,
-    until a correction is below 1e-9 of Z (the next would be far below float rounding of the weights).
-    Returns the relative size of the last correction: <= 1e-9 when converged, larger when maxSteps ran
+    until the error left (the last correction relative to Z times the estimated contraction rate) is below
+    1e-10, far below the float rounding of the weights: one step for well-posed systems (AwA2 scale: first
+    correction 5e-6, the next 4e-11). Returns that estimate: <= 1e-10 when converged, larger when maxSteps ran
     out, infinity when the corrections stop shrinking (by half a step) or turn NaN: the approximation is too
     coarse for this system and the caller solves it exactly instead. */
 double refineGramSolve(const RowRefXf& X, double gamma, const Eigen::MatrixXd& factor, const Eigen::MatrixXd& B,
