@@ -23,8 +23,10 @@ all sums over samples. The statistics of a concatenation of shards are therefore
 statistics of the shards: accumulate one object per shard (add()), combine them (merge(), or an engine's
 own reduction of getGram() / getClassSums() / getClassCounts() rebuilt by fromMatrices()), and train()
 gives the classifier that ZeroShotClassifier::train() gives on the concatenated data (equal up to
-rounding: everything is accumulated in double, the rows widened from float; weights agree to ~1e-12).
-ZeroShotClassifier::train() of ESZSL and SAE is itself add() followed by the same solve.
+rounding: everything is accumulated in double, the rows widened from float). ZeroShotClassifier::train()
+of SAE is itself add() followed by the same solve (weights agree to ~1e-12); that of ESZSL forms the Gram
+matrix from float rank updates and refines its solve against the rows in double, which agrees with these
+statistics to the float rounding of the weights (~1e-7 relative).
 
 Size: (D^2 + C D + C) doubles whatever the number of samples, e.g. 32 MiB for D = 2048.
 The iterative methods (DeViSE, ALE, SJE, MLP, GENERATIVE, ConSE) have no such statistics; train()
