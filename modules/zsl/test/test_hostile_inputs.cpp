@@ -273,6 +273,26 @@ TEST_F(HostileModel, encoder_fields_outside_their_bounds)
     expectRefused(dir, t, "batchSize: [0-9]+\n(\\s*normalize)", "batchSize: 2000000000\n$1", {"encoder.batchSize", "1048576"});
 }
 
+TEST(ZSL_HostileInputs, yaml_lines_that_hang_opencvs_parser_are_refused)
+{
+    // OpenCV 4.6's YAML parser never returns on these (found by fuzz_classifier_load): refused up front.
+    const std::string dir = zsltest::tempDir();
+    for (const char* line : {" ----  params:", "---- params:", "  ---", "\t---x", "---ion: 1"})
+    {
+        zsltest::writeTextFile(dir + "/hang.yml", std::string("%YAML:1.0\n   format_version: 1\n   kind: ZeroShotClassifier\n") +
+                                                  line + "\n   method: ESZSL\n");
+        try
+        {
+            ZeroShotClassifier::load(dir + "/hang.yml");
+            ADD_FAILURE() << "accepted: " << line;
+        }
+        catch (const cv::Exception& e)
+        {
+            EXPECT_NE(std::string::npos, e.err.find("line 4")) << e.err;
+        }
+    }
+}
+
 TEST(ZSL_HostileInputs, binary_garbage_is_escaped_in_messages)
 {
     const std::string dir = zsltest::tempDir();

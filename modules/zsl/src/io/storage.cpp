@@ -42,12 +42,15 @@ void openForReading(FileStorage& fs, const String& filename, const char* who)
             size_t end = text.find('\n', at);
             if (end == std::string::npos)
                 end = text.size();
-            if (text.compare(at, 3, "---") == 0)
+            // OpenCV 4.6's YAML parser loops without end on a line whose first non-blank characters are
+            // "---" unless it is the bare document marker at column 0 (fuzz_classifier_load found " ----").
+            const size_t first = std::min(text.find_first_not_of(" \t", at), end);
+            if (text.compare(first, 3, "---") == 0)
             {
                 size_t last = end;
-                while (last > at + 3 && (text[last - 1] == '\r' || text[last - 1] == ' '))
+                while (last > first + 3 && (text[last - 1] == '\r' || text[last - 1] == ' '))
                     last--;
-                if (last != at + 3)
+                if (first != at || last != at + 3)
                     CV_Error(Error::StsParseError, cv::format("%s: '%s' line %d: a line starting with '---' that is not "
                                                               "the document marker (OpenCV's YAML parser cannot read it)",
                                                               who, filename.c_str(), (int)line + 1));
