@@ -143,4 +143,35 @@ TEST(ZSL_ESZSL, nonFiniteTrainingFeaturesAreNamedForEveryMethod)
         }
 }
 
+// The finiteness scan runs in row stripes over cv::parallel_for_: on an input of many stripes the error must
+// still name the first non-finite value in row-major order, wherever the stripes that see one finish.
+TEST(ZSL_ESZSL, nonFiniteScoringFeaturesAreNamedExactlyAcrossScanStripes)
+{
+    zsltest::SyntheticProblem p = makeSyntheticProblem();
+    Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create();
+    zsl->train(p.trainX, p.trainY, p.seen);
+    zsl->setUnseenClasses(p.unseen);
+    const int dim = p.trainX.cols, stripeRows = (1 << 16) / dim, rows = 8 * stripeRows; // eight stripes
+    Mat X(rows, dim, CV_32F, Scalar(0.5f));
+    Mat scores;
+    zsl->computeScores(X, scores);
+    EXPECT_EQ(scores.rows, rows);
+    const int nanRow = 5 * stripeRows + 7, infRow = 7 * stripeRows + 1;
+    X.at<float>(rows - 1, dim - 1) = std::numeric_limits<float>::infinity();
+    X.at<float>(nanRow, 3) = std::numeric_limits<float>::quiet_NaN();
+    X.at<float>(infRow, 0) = -std::numeric_limits<float>::infinity();
+    try
+    {
+        zsl->computeScores(X, scores);
+        ADD_FAILURE() << "non-finite features accepted";
+    }
+    catch (const cv::Exception& e)
+    {
+        EXPECT_NE(e.err.find(cv::format("row %d, column 3", nanRow)), std::string::npos) << e.err;
+    }
+    X.at<float>(nanRow, 3) = 0.5f;
+    X.at<float>(infRow, 0) = 0.5f;
+    EXPECT_THROW(zsl->computeScores(X, scores), cv::Exception); // the last value of the last stripe
+}
+
 }} // namespace

@@ -53,21 +53,27 @@ bool solveSpdInPlace(Eigen::MatrixXd& A, Eigen::MatrixXd& B);
 /** Solves again with the factor solveSpdInPlace() left in A (lower triangle): B becomes A^-1 B. */
 void solveWithCholeskyFactor(const Eigen::MatrixXd& factor, Eigen::MatrixXd& B);
 
-/** X^T X (lower triangle filled, upper zero) from float rank updates: each block of blockRows(D) rows is
-    one BLAS ssyrk on a view of X (no widened copy; twice dsyrk's rate), added to a double accumulator.
-    Each entry carries the float rounding of one block (~1e-7 relative, growing slowly with the block's
+/** X^T X (lower triangle filled, upper zero) from float rank updates: balanced blocks of at most 16,384 rows,
+    each one BLAS ssyrk on a view of X (no widened copy; twice dsyrk's rate), added to a double accumulator.
+    Each entry carries the float rounding of one block (~1e-7 to 1e-6 relative, growing with the block's
     rows), not of all N rows. A solve with it is refined against X by refineGramSolve() to the accuracy
     of the double statistics; this is how the direct train() of ESZSL runs at float speed. */
 Eigen::MatrixXd floatBlockGram(const RowRefXf& X);
 
+//! The rows per block of floatBlockGram() for N rows: balanced blocks of at most 16,384 rows.
+Eigen::Index floatBlockRows(Eigen::Index rows);
+
+//! The error refineGramSolve() stops at, relative to max |Z|: a sixtieth of the float rounding of the weights.
+constexpr double kRefinedSolveTolerance = 1e-9;
+
 /** Iterative refinement of Z ~ (X^T X + gamma I)^-1 B, where `factor` is the Cholesky factor of an
     approximation of that matrix (floatBlockGram() + gamma I): residuals R = B - gamma Z - X^T (X Z) in
-    double (X widened block by block, two DGEMMs of N x D x cols(B)), corrections solved with the factor,
-    until the error left (the last correction relative to Z times the estimated contraction rate) is below
-    1e-10, far below the float rounding of the weights: one step for well-posed systems (AwA2 scale: first
-    correction 5e-6, the next 4e-11). Returns that estimate: <= 1e-10 when converged, larger when maxSteps ran
-    out, infinity when the corrections stop shrinking (by half a step) or turn NaN: the approximation is too
-    coarse for this system and the caller solves it exactly instead. */
+    double (X widened 512 rows at a time, two DGEMMs of N x D x cols(B) per step), corrections solved with
+    the factor, until the error left (the last correction relative to Z times the estimated contraction
+    rate) is below kRefinedSolveTolerance: one step for well-posed systems (AwA2 scale: first correction
+    5e-6 to 2e-5, the next ~1e-10). Returns that estimate: <= the tolerance when converged, larger when
+    maxSteps ran out, infinity when the corrections stop shrinking (by half a step) or turn NaN: the
+    approximation is too coarse for this system and the caller solves it exactly instead. */
 double refineGramSolve(const RowRefXf& X, double gamma, const Eigen::MatrixXd& factor, const Eigen::MatrixXd& B,
                        Eigen::MatrixXd& Z, int maxSteps = 8);
 

@@ -33,7 +33,7 @@ public:
         left.diagonal().array() += gamma_;
         const Eigen::MatrixXd rhs = leftRightHandSide(stats, S);
         Eigen::MatrixXd solved = rhs;
-        if (!solveSpdInPlace(left, solved) || !(refineGramSolve(X, gamma_, left, rhs, solved) <= 1e-10))
+        if (!solveSpdInPlace(left, solved) || !(refineGramSolve(X, gamma_, left, rhs, solved) <= kRefinedSolveTolerance))
         {
             CV_LOG_DEBUG(NULL, "zsl ESZSL: the float Gram matrix does not converge to the exact solve; training from double statistics");
             ClosedFormStatistics exact((int)X.cols(), (int)S.rows());
