@@ -39,7 +39,8 @@ std::string poisonedFashionDir()
     return dir;
 }
 
-// Rows "| split | method | ZSL | s | u | H | gamma | cal. s | cal. u | cal. H | params |" of the Markdown table.
+// Rows "| split | method | ZSL | s | u | H | gamma | cal. s | cal. u | cal. H | params | test-optimal gamma | its H |" of
+// the Markdown table.
 std::map<std::string, std::vector<std::string> > tableRows(const std::string& path)
 {
     std::ifstream f(path);
@@ -90,6 +91,9 @@ TEST(ZSL_EvaluationProtocol, choicesReadNoTestImage)
         EXPECT_EQ(clean[6], dirty[6]);   // gamma
         EXPECT_EQ(clean[10], dirty[10]); // chosen hyper-parameters, grid size and extensions
         EXPECT_NE(clean[2], dirty[2]);   // the noise did reach the test figures
+        // The test-optimal constant (diagnostic columns) bounds the seen-only calibration's H from above.
+        ASSERT_EQ(clean.size(), 13u);
+        EXPECT_GE(std::stod(clean[12]) + 1e-3, std::stod(clean[9]));
     }
 }
 
