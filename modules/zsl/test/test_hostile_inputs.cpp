@@ -279,8 +279,8 @@ TEST(ZSL_HostileInputs, yaml_lines_that_hang_opencvs_parser_are_refused)
     const std::string dir = zsltest::tempDir();
     for (const char* line : {" ----  params:", "---- params:", "  ---", "\t---x", "---ion: 1"})
     {
-        zsltest::writeTextFile(dir + "/hang.yml", std::string("%YAML:1.0\n   format_version: 1\n   kind: ZeroShotClassifier\n") +
-                                                  line + "\n   method: ESZSL\n");
+        zsltest::writeTextFile(dir + "/hang.yml", std::string("%YAML:1.0\nformat_version: 1\nkind: ZeroShotClassifier\n") +
+                                                  line + "\nmethod: ESZSL\n");
         try
         {
             ZeroShotClassifier::load(dir + "/hang.yml");
@@ -291,6 +291,41 @@ TEST(ZSL_HostileInputs, yaml_lines_that_hang_opencvs_parser_are_refused)
             EXPECT_NE(std::string::npos, e.err.find("line 4")) << e.err;
         }
     }
+}
+
+// The parser's top-level loop spins once a root collection ends before the end of the file and a '-' that
+// does not start "---" follows (fuzz_classifier_load's second finding: an indented root, then "  --\x84...").
+// Only the layout the module writes is accepted: one document, its root map starting at column 0.
+TEST(ZSL_HostileInputs, yaml_layouts_that_end_the_root_early_are_refused)
+{
+    const std::string dir = zsltest::tempDir();
+    const std::string fuzzFinding = std::string("%YAML:1.0\x08r:\n  -L:1.0\nr:\n  --") + std::string(33, '\x84') + "-\n";
+    const std::vector<std::pair<std::string, int> > cases = {
+        {fuzzFinding, 2},
+        {"%YAML:1.0\n---\n  kind: ZeroShotClassifier\nmethod: ESZSL\n  -x\n", 3},  // indented root
+        {"%YAML:1.0\n---\nkind: ZeroShotClassifier\n...\n  -x\n", 4},             // document end, then '-'
+        {"%YAML:1.0\n---\nkind: ZeroShotClassifier\n---\n-x\n", 4},               // second document
+        {"%YAML:1.0\n# comment\n\n- 1\n- 2\n", 4},                                 // a root sequence
+    };
+    for (const auto& c : cases)
+    {
+        zsltest::writeTextFile(dir + "/early.yml", c.first);
+        try
+        {
+            ZeroShotClassifier::load(dir + "/early.yml");
+            ADD_FAILURE() << "accepted: " << c.first;
+        }
+        catch (const cv::Exception& e)
+        {
+            EXPECT_NE(std::string::npos, e.err.find(cv::format("line %d:", c.second))) << e.err;
+        }
+    }
+    // The layout the module writes still loads: directive, marker, comments and blank lines, keys at column 0.
+    Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create();
+    zsltest::SyntheticProblem p = zsltest::makeSyntheticProblem();
+    zsl->train(p.trainX, p.trainY, p.seen);
+    zsl->save(dir + "/good.yml");
+    EXPECT_TRUE(ZeroShotClassifier::load(dir + "/good.yml")->isTrained());
 }
 
 TEST(ZSL_HostileInputs, binary_garbage_is_escaped_in_messages)

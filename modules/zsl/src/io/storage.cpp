@@ -3,6 +3,7 @@
 #include "io/storage.hpp"
 #include "io/input_file.hpp"
 #include "eigen_bridge.hpp"
+#include <cctype>
 
 namespace cv {
 namespace zsl {
@@ -30,34 +31,56 @@ Mat readMatNode(const FileNode& node, const String& what)
     return f;
 }
 
+namespace {
+
+/** OpenCV 4.6's YAML parser never returns once its top-level loop stands on a '-' that does not start
+    "---" after the first document (parse() skips three characters and retries without moving): a root
+    collection that ends before the end of the file (it starts indented, or "..." / a second "---" closes
+    it) followed by such a line hangs it (fuzz_classifier_load found " ----" and "  --\x84" after an
+    indented root). The module writes one document whose root map starts at column 0, so that layout is
+    required up front: directives, comments and one bare "---" first, then a key at column 0, and no
+    document marker ("---", "...") after it. */
+void checkYamlLayout(const std::string& text, const String& filename, const char* who)
+{
+    bool inRoot = false;
+    for (size_t line = 0, at = 0; at < text.size(); line++)
+    {
+        size_t end = text.find('\n', at);
+        if (end == std::string::npos)
+            end = text.size();
+        const size_t first = std::min(text.find_first_not_of(" \t\r", at), end);
+        const auto refuse = [&](const char* what) {
+            CV_Error(Error::StsParseError, cv::format("%s: '%s' line %d: %s (OpenCV's YAML parser cannot read it)",
+                                                      who, filename.c_str(), (int)line + 1, what));
+        };
+        const bool marker = text.compare(first, 3, "---") == 0 || text.compare(first, 3, "...") == 0;
+        size_t last = end;
+        while (last > first && (text[last - 1] == '\r' || text[last - 1] == ' '))
+            last--;
+        if (inRoot && marker)
+            refuse("a document marker after the root map (one document only)");
+        if (marker && (first != at || last != at + 3 || text[first] == '.'))
+            refuse("a line starting with '---' or '...' that is not the document marker");
+        if (!inRoot && first < end && !marker && text[first] != '#' && !(text[first] == '%' && first == at))
+        {
+            const unsigned char c = (unsigned char)text[first];
+            if (first != at || !(std::isalnum(c) || c == '_'))
+                refuse("the root map must start with a key at column 0");
+            inRoot = true;
+        }
+        at = end + 1;
+    }
+}
+
+} // namespace
+
 void openForReading(FileStorage& fs, const String& filename, const char* who)
 {
     const std::string text = readTextCapped(filename, who, INPUT_LIMIT_MODEL_BYTES, true);
     if (text.empty())
         CV_Error(Error::StsParseError, cv::format("%s: '%s' is empty", who, filename.c_str()));
     if (text.compare(0, 5, "%YAML") == 0)
-    {
-        for (size_t line = 0, at = 0; at < text.size(); line++)
-        {
-            size_t end = text.find('\n', at);
-            if (end == std::string::npos)
-                end = text.size();
-            // OpenCV 4.6's YAML parser loops without end on a line whose first non-blank characters are
-            // "---" unless it is the bare document marker at column 0 (fuzz_classifier_load found " ----").
-            const size_t first = std::min(text.find_first_not_of(" \t", at), end);
-            if (text.compare(first, 3, "---") == 0)
-            {
-                size_t last = end;
-                while (last > first + 3 && (text[last - 1] == '\r' || text[last - 1] == ' '))
-                    last--;
-                if (first != at || last != at + 3)
-                    CV_Error(Error::StsParseError, cv::format("%s: '%s' line %d: a line starting with '---' that is not "
-                                                              "the document marker (OpenCV's YAML parser cannot read it)",
-                                                              who, filename.c_str(), (int)line + 1));
-            }
-            at = end + 1;
-        }
-    }
+        checkYamlLayout(text, filename, who);
     bool opened = false;
     try
     {
