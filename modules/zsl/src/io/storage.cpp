@@ -50,7 +50,7 @@ void checkYamlLayout(const std::string& text, const String& filename, const char
             end = text.size();
         const size_t first = std::min(text.find_first_not_of(" \t\r", at), end);
         const auto refuse = [&](const char* what) {
-            CV_Error(Error::StsParseError, cv::format("%s: '%s' line %d: %s (OpenCV's YAML parser cannot read it)",
+            CV_Error(Error::StsParseError, cv::format("%s: '%s' line %d: %s (only the layout cv::zsl writes is read: others can hang OpenCV 4.6's YAML parser)",
                                                       who, filename.c_str(), (int)line + 1, what));
         };
         const bool marker = text.compare(first, 3, "---") == 0 || text.compare(first, 3, "...") == 0;
