@@ -29,6 +29,13 @@ void widenRows(const RowRefXf& X, Eigen::Index r0, Eigen::Index n, RowMatrixXd& 
     }, 8);
 }
 
+//! The rows per block of floatBlockGram() for N rows: balanced blocks of at most 16,384 rows.
+Eigen::Index floatBlockRows(Eigen::Index rows)
+{
+    const Eigen::Index maxBlock = 16384, blocks = std::max<Eigen::Index>(1, (rows + maxBlock - 1) / maxBlock);
+    return std::max<Eigen::Index>(1, (rows + blocks - 1) / blocks);
+}
+
 } // namespace
 
 ClosedFormStatistics::ClosedFormStatistics(int featureDim, int numClasses)
@@ -126,12 +133,6 @@ void solveWithCholeskyFactor(const Eigen::MatrixXd& factor, Eigen::MatrixXd& B)
     factor.triangularView<Eigen::Lower>().solveInPlace(B);
     factor.triangularView<Eigen::Lower>().transpose().solveInPlace(B);
 #endif
-}
-
-Eigen::Index floatBlockRows(Eigen::Index rows)
-{
-    const Eigen::Index maxBlock = 16384, blocks = std::max<Eigen::Index>(1, (rows + maxBlock - 1) / maxBlock);
-    return std::max<Eigen::Index>(1, (rows + blocks - 1) / blocks);
 }
 
 Eigen::MatrixXd floatBlockGram(const RowRefXf& X)

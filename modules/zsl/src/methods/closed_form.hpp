@@ -60,9 +60,6 @@ void solveWithCholeskyFactor(const Eigen::MatrixXd& factor, Eigen::MatrixXd& B);
     of the double statistics; this is how the direct train() of ESZSL runs at float speed. */
 Eigen::MatrixXd floatBlockGram(const RowRefXf& X);
 
-//! The rows per block of floatBlockGram() for N rows: balanced blocks of at most 16,384 rows.
-Eigen::Index floatBlockRows(Eigen::Index rows);
-
 //! The error refineGramSolve() stops at, relative to max |Z|: a sixtieth of the float rounding of the weights.
 constexpr double kRefinedSolveTolerance = 1e-9;
 
