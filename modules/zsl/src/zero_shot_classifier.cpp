@@ -215,7 +215,7 @@ public:
     {
         trainWith(seen, [&](const ClassifierState& s, CompatibilityModel& model, const RowMatrixXf& seenPrototypes) {
             FeatureRows rows; // in place for continuous CV_32F input: training reads the features, never copies them
-            const ConstRowMapXf X = featureRows(s, features, "zsl train: features", rows, /*scoresRevealNonFinite*/ false);
+            const ConstRowMapXf X = featureRows(s, features, kTrainFeaturesWhat, rows, model.trainChecksFiniteFeatures());
             std::vector<int> y = toLabels(labels, seen.size(), "zsl train: labels");
             if ((int)y.size() != X.rows())
                 CV_Error(Error::StsBadSize, cv::format("zsl train: %d feature rows but %d labels", (int)X.rows(), (int)y.size()));
@@ -688,8 +688,9 @@ private:
 
     /** Features as an Eigen view: continuous CV_32F input is read in place when no normalisation applies,
         other input is checked and converted into `copy`. A view is checked for NaN/Inf here (one read
-        pass, no copy), unless `scoresRevealNonFinite`: for a model linear in the features, a non-finite
-        input value always makes its output row non-finite, which checkScores() then reports. */
+        pass, no copy), unless `modelRevealsNonFinite`: for a model linear in the features, a non-finite
+        input value always makes its output row non-finite, which checkScores() then reports; a model whose
+        train() checks its features itself (trainChecksFiniteFeatures()) does so in a pass it makes anyway. */
     struct FeatureRows
     {
         Mat input;
@@ -698,14 +699,14 @@ private:
     };
 
     static ConstRowMapXf featureRows(const ClassifierState& s, InputArray features, const char* what, FeatureRows& rows,
-                                     bool scoresRevealNonFinite)
+                                     bool modelRevealsNonFinite)
     {
         rows.input = features.getMat();
         const Mat& m = rows.input;
         if (!s.params.normalizeFeatures && m.type() == CV_32FC1 && m.dims == 2 && !m.empty() && m.isContinuous())
         {
             checkFeatureDim(s, m.cols, what);
-            if (!scoresRevealNonFinite)
+            if (!modelRevealsNonFinite)
             {
                 checkFinite(m, what);
                 rows.checked = true;

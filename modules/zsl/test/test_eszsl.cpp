@@ -174,4 +174,61 @@ TEST(ZSL_ESZSL, nonFiniteScoringFeaturesAreNamedExactlyAcrossScanStripes)
     EXPECT_THROW(zsl->computeScores(X, scores), cv::Exception); // the last value of the last stripe
 }
 
+// ESZSL's train() finds non-finite features through its double class sums (the classifier skips its scan):
+// the first bad value in row-major order is still named, and opposite infinities in one class sum (whose
+// sum is NaN, not Inf) or a single bad value in the last row of a chunk are caught as well.
+TEST(ZSL_ESZSL, nonFiniteTrainingFeaturesAreNamedThroughTheClassSums)
+{
+    zsltest::SyntheticOptions o;
+    o.trainPerClass = 120; // 2,400 rows: three chunks of class sums
+    zsltest::SyntheticProblem p = makeSyntheticProblem(o);
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    auto trainError = [&](const Mat& X) -> std::string {
+        try
+        {
+            ZeroShotClassifier::create()->train(X, p.trainY, p.seen);
+        }
+        catch (const cv::Exception& e)
+        {
+            return e.err;
+        }
+        return std::string();
+    };
+    ASSERT_EQ(trainError(p.trainX), "");
+    const int rows = p.trainX.rows, cols = p.trainX.cols;
+    {
+        Mat X = p.trainX.clone();
+        X.at<float>(rows - 1, cols - 1) = inf;
+        X.at<float>(rows / 2, 2) = nan;
+        X.at<float>(rows / 2 + 1, 0) = -inf;
+        const std::string err = trainError(X);
+        EXPECT_NE(err.find(cv::format("zsl train: features: non-finite value (NaN or Inf) at row %d, column 2", rows / 2)),
+                  std::string::npos) << err;
+    }
+    {
+        // +Inf and -Inf in the same class and column: their double sum is NaN.
+        Mat X = p.trainX.clone();
+        const int label = p.trainY.at<int>(3);
+        int other = -1;
+        for (int i = 4; i < rows && other < 0; i++)
+            if (p.trainY.at<int>(i) == label)
+                other = i;
+        ASSERT_GT(other, 0);
+        X.at<float>(3, 1) = inf;
+        X.at<float>(other, 1) = -inf;
+        EXPECT_NE(trainError(X).find("at row 3, column 1"), std::string::npos);
+    }
+    for (int row : {0, rows - 1})
+    {
+        Mat X = p.trainX.clone();
+        X.at<float>(row, cols - 1) = -inf;
+        EXPECT_NE(trainError(X).find(cv::format("at row %d, column %d", row, cols - 1)), std::string::npos) << row;
+    }
+    // The largest finite floats sum to a finite double: accepted (the solve itself may then refuse, but
+    // not as a non-finite feature).
+    Mat big = p.trainX.clone();
+    big.row(0).setTo(Scalar(std::numeric_limits<float>::max()));
+    EXPECT_EQ(trainError(big).find("non-finite value"), std::string::npos);
+}
+
 }} // namespace

@@ -36,7 +36,9 @@ struct ClosedFormStatistics
     double numSamples() const { return counts.sum(); }
 
     /** The class sums and counts of add() without the Gram matrix, which stays as it is (for
-        train() paths that form X^T X themselves: floatBlockGram()). */
+        train() paths that form X^T X themselves: floatBlockGram()). Every feature value is added to one
+        double sum, and finite floats cannot overflow a double sum of fewer than 2^900 terms: the sums are
+        finite exactly when X is, so such paths check classSums.allFinite() instead of scanning X again. */
     void addClassSums(const RowRefXf& X, const std::vector<int>& y);
 
     Eigen::MatrixXd gram;      //!< X^T X, D x D, exactly symmetric

@@ -12,6 +12,9 @@ namespace zsl {
 namespace detail {
 
 using ProgressCallback = TrainingCallback;
+
+//! What the errors about ZeroShotClassifier::train()'s features name.
+constexpr const char* kTrainFeaturesWhat = "zsl train: features";
 struct ClosedFormStatistics;
 
 /** A trained compatibility function between visual features and class prototypes.
@@ -43,6 +46,11 @@ public:
         prepares a new class table on the copy while other threads keep scoring with the published model.
         Models without class-dependent state return nullptr and are shared between class tables. */
     virtual std::shared_ptr<CompatibilityModel> clone() const { return nullptr; }
+
+    /** True when train() itself raises the classifier's error for a NaN or Inf feature (checkFinite() with
+        kTrainFeaturesWhat: the same message, naming the first non-finite value), found in a pass it makes
+        anyway: the classifier then skips its own scan of the training features. */
+    virtual bool trainChecksFiniteFeatures() const { return false; }
 
     /** True when scores() and embed() are linear in X (up to row normalisation), so that a NaN or Inf
         feature always makes its row of scores non-finite: the classifier then checks the (small) scores

@@ -29,6 +29,12 @@ public:
     {
         ClosedFormStatistics stats((int)X.cols(), (int)S.rows());
         stats.addClassSums(X, y);
+        if (!stats.classSums.allFinite()) // finite exactly when X is (addClassSums()): name the first bad value
+        {
+            checkFinite(Mat((int)X.rows(), (int)X.cols(), CV_32F, const_cast<float*>(X.data()), (size_t)X.outerStride() * sizeof(float)),
+                        kTrainFeaturesWhat);
+            CV_Error(Error::StsBadArg, cv::format("%s: non-finite value (NaN or Inf)", kTrainFeaturesWhat));
+        }
         Eigen::MatrixXd left = floatBlockGram(X);
         left.diagonal().array() += gamma_;
         const Eigen::MatrixXd rhs = leftRightHandSide(stats, S);
@@ -43,6 +49,8 @@ public:
         }
         finish(solved, S);
     }
+
+    bool trainChecksFiniteFeatures() const CV_OVERRIDE { return true; }
 
     void trainFromStatistics(ClosedFormStatistics stats, const RowMatrixXf& S) CV_OVERRIDE
     {
