@@ -580,7 +580,7 @@ inline MethodGrid parameterGrid(int method)
             g.grid.learningRate = {1e-3, 3e-3};
             g.grid.hiddenSize = {256};
         }
-        if (method == ZeroShotClassifier::F_CLSWGAN)
+        if (method == ZeroShotClassifier::F_CLSWGAN || method == ZeroShotClassifier::TF_VAEGAN)
         {
             g.base.latentDim = 19; // the paper's noise size: the prototype dimension (19 attributes)
             g.base.syntheticPerClass = 300;

@@ -282,7 +282,7 @@ int main(int argc, char** argv)
         }
         std::vector<int> methods;
         if (parser.get<String>("methods") == "all")
-            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::F_CLSWGAN; m++)
+            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::TF_VAEGAN; m++)
                 methods.push_back(m);
         else
             for (const String& n : splitList(parser.get<String>("methods")))

@@ -244,7 +244,7 @@ int main(int argc, char** argv)
         "{data           |      | folder with attributes.csv, splits.json, backbone_<split>.onnx (default: data/fashion_mnist) }"
         "{fashion        | /usr/share/datasets/fashion-mnist | Fashion-MNIST idx files }"
         "{split          | split1 | split of splits.json for the demo }"
-        "{method         | SAE  | compatibility function (ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE, CADA_VAE, F_CLSWGAN) }"
+        "{method         | SAE  | compatibility function (ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE, CADA_VAE, F_CLSWGAN, TF_VAEGAN) }"
         "{train-per-class| 300  | seen-class training images per class (subsampled to keep the demo under a minute) }"
         "{show           | 8    | images per unseen class in the montage }"
         "{output o       | zsl_demo.png | montage file }";

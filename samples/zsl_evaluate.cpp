@@ -101,7 +101,7 @@ int main(int argc, char** argv)
         "{data           |      | folder with attributes.csv, splits.json and backbone_<split>.onnx (default: data/fashion_mnist) }"
         "{fashion        | /usr/share/datasets/fashion-mnist | folder of the Fashion-MNIST idx files }"
         "{splits         | all  | comma-separated split names, or all }"
-        "{methods        | all  | comma-separated method names (ESZSL,SAE,DEVISE,ALE,SJE,MLP,CONSE,GENERATIVE,CADA_VAE,F_CLSWGAN), or all }"
+        "{methods        | all  | comma-separated method names (ESZSL,SAE,DEVISE,ALE,SJE,MLP,CONSE,GENERATIVE,CADA_VAE,F_CLSWGAN,TF_VAEGAN), or all }"
         "{train-per-class| 600  | seen-class training images per class (subsampled, deterministic) }"
         "{val-per-class  | 300  | seen-class validation images per class (train images with index % 10 == 0) }"
         "{test-per-class | 0    | test images per class (0: all 1000) }"
@@ -164,7 +164,7 @@ int main(int argc, char** argv)
         std::vector<int> methods;
         const String methodArg = parser.get<String>("methods");
         if (methodArg == "all")
-            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::F_CLSWGAN; m++)
+            for (int m = ZeroShotClassifier::ESZSL; m <= ZeroShotClassifier::TF_VAEGAN; m++)
                 methods.push_back(m);
         else
             for (const String& name : splitList(methodArg))

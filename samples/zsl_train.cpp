@@ -45,7 +45,7 @@ int main(int argc, char** argv)
         "{config         |      | backbone config file (.prototxt, .pbtxt, .cfg) }"
         "{preset         | torchvision | preprocessing: torchvision, caffe or fashion }"
         "{layer          |      | feature layer (default: the last global pooling) }"
-        "{method m       | ESZSL | ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE, CADA_VAE, F_CLSWGAN }"
+        "{method m       | ESZSL | ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE, CADA_VAE, F_CLSWGAN, TF_VAEGAN }"
         "{gamma          | 1    | ESZSL visual-side regulariser }"
         "{lambda         | 1    | ESZSL semantic-side regulariser / SAE lambda }"
         "{epochs         | 50   | epochs of iterative methods }"

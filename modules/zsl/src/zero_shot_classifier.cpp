@@ -26,7 +26,7 @@ ZeroShotClassifier::Params::Params()
 {
 }
 
-static const char* const kMethodNames[] = {"ESZSL", "SAE", "DEVISE", "ALE", "SJE", "MLP", "CONSE", "GENERATIVE", "CADA_VAE", "F_CLSWGAN"};
+static const char* const kMethodNames[] = {"ESZSL", "SAE", "DEVISE", "ALE", "SJE", "MLP", "CONSE", "GENERATIVE", "CADA_VAE", "F_CLSWGAN", "TF_VAEGAN"};
 static const int kNumMethods = (int)(sizeof(kMethodNames) / sizeof(kMethodNames[0]));
 
 String methodName(int method)
@@ -43,7 +43,7 @@ int methodFromName(const String& name)
     for (int i = 0; i < kNumMethods; i++)
         if (upper == kMethodNames[i])
             return i;
-    CV_Error(Error::StsBadArg, cv::format("zsl: unknown method name '%s' (expected ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE, CADA_VAE or F_CLSWGAN)",
+    CV_Error(Error::StsBadArg, cv::format("zsl: unknown method name '%s' (expected ESZSL, SAE, DEVISE, ALE, SJE, MLP, CONSE, GENERATIVE, CADA_VAE, F_CLSWGAN or TF_VAEGAN)",
                                           name.c_str()));
 }
 
@@ -155,6 +155,9 @@ static void checkParams(const ZeroShotClassifier::Params& p)
     if (p.method == ZeroShotClassifier::F_CLSWGAN && p.hiddenSizes.size() != 1)
         CV_Error(Error::StsBadArg, cv::format("zsl: F_CLSWGAN takes 1 hidden width (generator and critic); params.hiddenSizes has %zu",
                                               p.hiddenSizes.size()));
+    if (p.method == ZeroShotClassifier::TF_VAEGAN && p.hiddenSizes.size() != 1)
+        CV_Error(Error::StsBadArg, cv::format("zsl: TF_VAEGAN takes 1 hidden width (encoder, generator, critic, decoder and "
+                                              "feedback module); params.hiddenSizes has %zu", p.hiddenSizes.size()));
     for (int h : p.hiddenSizes)
         if (h < 1 || h > kMaxHiddenSize) // the bound keeps a hostile model file from requesting huge layers
             CV_Error(Error::StsOutOfRange, cv::format("zsl: params.hiddenSizes: hidden layer width %d must be in [1, %d] "

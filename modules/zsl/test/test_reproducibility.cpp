@@ -17,7 +17,7 @@ namespace opencv_test { namespace {
 
 using namespace cv::zsl;
 
-const char* const kMethodNames[] = {"ESZSL", "SAE", "DEVISE", "ALE", "SJE", "MLP", "CONSE", "GENERATIVE", "CADA_VAE", "F_CLSWGAN"};
+const char* const kMethodNames[] = {"ESZSL", "SAE", "DEVISE", "ALE", "SJE", "MLP", "CONSE", "GENERATIVE", "CADA_VAE", "F_CLSWGAN", "TF_VAEGAN"};
 
 // Small but complete settings: every random choice of the iterative methods is exercised (shuffles,
 // initialisation, dropout, the generator's noise, validation hold-out).

@@ -55,37 +55,30 @@ std::vector<Parameter*> CadaVaeNets::parameters()
     return all;
 }
 
-namespace {
-// The reparameterised half of one VAE: clamped log-variance, sigma, eps, z.
-struct Posterior
+void GaussianPosterior::sample(const RowMatrixXf& h, int latent, Rng& rng)
 {
-    RowMatrixXf mu, raw, logVar, sigma, eps, z;
-    void sample(const RowMatrixXf& h, int latent, Rng& rng)
-    {
-        mu = h.leftCols(latent);
-        raw = h.rightCols(latent);
-        logVar = raw.cwiseMax(-kLogVarLimit).cwiseMin(kLogVarLimit);
-        sigma = (0.5f * logVar.array()).exp().matrix();
-        eps.resize(mu.rows(), latent);
-        fillNormal(eps, rng);
-        z = mu + sigma.cwiseProduct(eps);
-    }
-    // [dL/dmu dL/dlogvar] of the encoder output from dL/dz and the direct terms on mu and logvar.
-    RowMatrixXf encoderGradient(const RowMatrixXf& gz, const RowMatrixXf& gMu, const RowMatrixXf& gLogVar) const
-    {
-        RowMatrixXf gl = gLogVar + (gz.array() * eps.array() * 0.5f * sigma.array()).matrix();
-        gl = (raw.array().abs() < kLogVarLimit).select(gl, 0.f); // zero where the clamp was active
-        RowMatrixXf out(mu.rows(), 2 * mu.cols());
-        out << gz + gMu, gl;
-        return out;
-    }
-};
-} // namespace
+    mu = h.leftCols(latent);
+    raw = h.rightCols(latent);
+    logVar = raw.cwiseMax(-kLogVarLimit).cwiseMin(kLogVarLimit);
+    sigma = (0.5f * logVar.array()).exp().matrix();
+    eps.resize(mu.rows(), latent);
+    fillNormal(eps, rng);
+    z = mu + sigma.cwiseProduct(eps);
+}
+
+RowMatrixXf GaussianPosterior::encoderGradient(const RowMatrixXf& gz, const RowMatrixXf& gMu, const RowMatrixXf& gLogVar) const
+{
+    RowMatrixXf gl = gLogVar + (gz.array() * eps.array() * 0.5f * sigma.array()).matrix();
+    gl = (raw.array().abs() < kLogVarLimit).select(gl, 0.f); // zero where the clamp was active
+    RowMatrixXf out(mu.rows(), 2 * mu.cols());
+    out << gz + gMu, gl;
+    return out;
+}
 
 double CadaVaeNets::step(const RowMatrixXf& x, const RowMatrixXf& a, const CadaWeights& w, Rng& rng)
 {
     const Eigen::Index n = x.rows();
-    Posterior px, pa;
+    GaussianPosterior px, pa;
     px.sample(encX.forward(x, true, rng), latent, rng);
     pa.sample(encA.forward(a, true, rng), latent, rng);
     RowMatrixXf Z(2 * n, latent);

@@ -38,6 +38,17 @@ struct CadaVaeNets
 /** Latent samples mu + sigma * eps of the encoder output h = [mu logvar] (log-variances clamped). */
 RowMatrixXf sampleLatent(const RowMatrixXf& h, int latent, nn::Rng& rng);
 
+/** The reparameterised half of a VAE (also TF_VAEGAN's): from an encoder output h = [mu logvar]
+    (2 x latent columns), the clamped log-variance, sigma, the noise eps (drawn from rng) and z = mu + sigma * eps. */
+struct GaussianPosterior
+{
+    RowMatrixXf mu, raw, logVar, sigma, eps, z;
+    void sample(const RowMatrixXf& h, int latent, nn::Rng& rng);
+    /** [dL/dmu dL/dlogvar] of the encoder output from dL/dz and the direct terms on mu and logvar
+        (zero where the log-variance clamp was active). */
+    RowMatrixXf encoderGradient(const RowMatrixXf& gz, const RowMatrixXf& gMu, const RowMatrixXf& gLogVar) const;
+};
+
 }}} // namespace cv::zsl::detail
 
 #endif

@@ -18,6 +18,7 @@ std::shared_ptr<CompatibilityModel> createCompatibilityModel(const ZeroShotClass
     case ZeroShotClassifier::GENERATIVE: return createGenerativeModel(params);
     case ZeroShotClassifier::CADA_VAE: return createCadaVaeModel(params);
     case ZeroShotClassifier::F_CLSWGAN: return createFClswganModel(params);
+    case ZeroShotClassifier::TF_VAEGAN: return createTfVaeganModel(params);
     case ZeroShotClassifier::DEVISE: return createDeviseModel(params);
     case ZeroShotClassifier::ALE: return createAleModel(params);
     case ZeroShotClassifier::SJE: return createSjeModel(params);

@@ -88,6 +88,7 @@ std::shared_ptr<CompatibilityModel> createMlpModel(const ZeroShotClassifier::Par
 std::shared_ptr<CompatibilityModel> createGenerativeModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createCadaVaeModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createFClswganModel(const ZeroShotClassifier::Params& params);
+std::shared_ptr<CompatibilityModel> createTfVaeganModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createDeviseModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createAleModel(const ZeroShotClassifier::Params& params);
 std::shared_ptr<CompatibilityModel> createSjeModel(const ZeroShotClassifier::Params& params);

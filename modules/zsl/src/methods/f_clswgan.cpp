@@ -65,6 +65,30 @@ double gradientPenalty(Sequential& critic, int featureDim, const RowMatrixXf& in
     return penalty;
 }
 
+double wganCriticStep(Sequential& critic, const RowMatrixXf& real, const RowMatrixXf& fake, const RowMatrixXf& prototypes,
+                      float lambda, Rng& rng)
+{
+    CV_Assert(real.rows() == fake.rows() && real.cols() == fake.cols() && prototypes.rows() == real.rows());
+    const Eigen::Index n = real.rows(), d = real.cols(), a = prototypes.cols();
+    RowMatrixXf din(2 * n, d + a);
+    din << real, prototypes, fake, prototypes;
+    const RowMatrixXf& out = critic.forward(din, true, rng);
+    double loss = (double)out.bottomRows(n).sum() / n - (double)out.topRows(n).sum() / n;
+    RowMatrixXf dgrad(2 * n, 1);
+    dgrad.topRows(n).setConstant(-1.f / (float)n);
+    dgrad.bottomRows(n).setConstant(1.f / (float)n);
+    critic.backward(dgrad, nullptr);
+    RowMatrixXf alpha(n, 1);
+    for (Eigen::Index i = 0; i < n; i++)
+        alpha(i, 0) = uniform01(rng);
+    RowMatrixXf interp(n, d + a);
+    interp.leftCols(d) = (real.array().colwise() * alpha.col(0).array() +
+                          fake.array().colwise() * (1.f - alpha.col(0).array())).matrix();
+    interp.rightCols(a) = prototypes;
+    loss += lambda * gradientPenalty(critic, (int)d, interp, lambda, true);
+    return loss;
+}
+
 class FClswganModel CV_FINAL : public FeatureGeneratingModel
 {
 public:
@@ -93,7 +117,7 @@ protected:
 
         const int N = (int)X.rows();
         std::vector<int> rows, classes;
-        RowMatrixXf xb, ab, zb, gin, fake, din, dgrad, gIn, interp, gradFake, clsGrad, gradX;
+        RowMatrixXf xb, ab, zb, gin, fake, din, dgrad, gIn, gradFake, clsGrad, gradX;
         auto drawBatch = [&](const int* idx, int n) {
             rows.assign(idx, idx + n);
             classes = gatherLabels(y, rows.data(), n);
@@ -122,23 +146,7 @@ protected:
                     drawBatch(r.data(), n);
                 }
                 fake = generate(n, false);
-                // Critic: mean D(fake) - mean D(real) + lambda GP on interpolates.
-                din.resize(2 * n, d + a);
-                din << xb, ab, fake, ab;
-                const RowMatrixXf& out = critic.forward(din, true, rng);
-                criticLoss = (double)out.bottomRows(n).sum() / n - (double)out.topRows(n).sum() / n;
-                dgrad.resize(2 * n, 1);
-                dgrad.topRows(n).setConstant(-1.f / (float)n);
-                dgrad.bottomRows(n).setConstant(1.f / (float)n);
-                critic.backward(dgrad, nullptr);
-                RowMatrixXf alpha(n, 1);
-                for (int i = 0; i < n; i++)
-                    alpha(i, 0) = uniform01(rng);
-                interp.resize(n, d + a);
-                interp.leftCols(d) = (xb.array().colwise() * alpha.col(0).array() +
-                                      fake.array().colwise() * (1.f - alpha.col(0).array())).matrix();
-                interp.rightCols(a) = ab;
-                criticLoss += kGpLambda * gradientPenalty(critic, d, interp, kGpLambda, true);
+                criticLoss = wganCriticStep(critic, xb, fake, ab, kGpLambda, rng);
                 adamD.step();
             }
             // Generator: -mean D(G(z, a)) + beta CE(cls(G(z, a)), y).

@@ -22,6 +22,12 @@ nn::Sequential makeCritic(int featureDim, int prototypeDim, int hidden, float sl
 double gradientPenalty(nn::Sequential& critic, int featureDim, const RowMatrixXf& inputs, float lambda, bool accumulate,
                        RowMatrixXf* inputGradient = nullptr);
 
+/** One WGAN-GP critic minibatch (the gradients, no optimizer step; also TF_VAEGAN's): loss
+    mean D([fake a]) - mean D([real a]) + lambda GP on interpolates alpha real + (1 - alpha) fake, alpha ~ U[0, 1)
+    per row (drawn from rng), written into the critic's gradients. Returns the loss. */
+double wganCriticStep(nn::Sequential& critic, const RowMatrixXf& real, const RowMatrixXf& fake,
+                      const RowMatrixXf& prototypes, float lambda, nn::Rng& rng);
+
 }}} // namespace cv::zsl::detail
 
 #endif

@@ -1,6 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
-// Internal: the part shared by the feature-generating methods (GENERATIVE, CADA_VAE). Each learns, on
-// seen classes, a way to produce samples of any class from its prototype in some space (the visual
+// Internal: the part shared by the feature-generating methods (GENERATIVE, CADA_VAE, F_CLSWGAN,
+// TF_VAEGAN). Each learns, on seen classes, a way to produce samples of any class from its prototype in some space (the visual
 // feature space, or a latent space); whenever the class table changes, a softmax classifier over all
 // classes is trained on real seen samples + synthetic samples of the other classes, in that space.
 // Scores are that classifier's log-probabilities of the (mapped) test features.

@@ -13,7 +13,7 @@ namespace zsl {
 //! @addtogroup zsl
 //! @{
 
-/** @brief Progress of iterative training (DeViSE, ALE, SJE, MLP, GENERATIVE, CADA_VAE, F_CLSWGAN, ConSE's softmax), once per epoch. */
+/** @brief Progress of iterative training (DeViSE, ALE, SJE, MLP, GENERATIVE, CADA_VAE, F_CLSWGAN, TF_VAEGAN, ConSE's softmax), once per epoch. */
 struct CV_EXPORTS TrainingProgress
 {
     int epoch = 0;                  //!< 1-based epoch just finished
@@ -96,7 +96,28 @@ public:
             (set them): hiddenSizes {4096}, learningRate 1e-4, batchSize 64, epochs 30 (AwA), syntheticPerClass
             300 (CUB) to 1800 (AwA). Softmax classifiers: 25 epochs, Adam 1e-3, batch 64. validationFraction is
             ignored. */
-        F_CLSWGAN = 9
+        F_CLSWGAN = 9,
+        /** Narayan et al., ECCV 2020 (TF-VAEGAN): f-VAEGAN - a conditional VAE whose encoder E(x, a) gives the
+            latent z (latentDim) and whose decoder is the generator G(z, a), with a conditional WGAN-GP critic
+            D(x, a) (lambda 10, 5 critic steps per generator step, fakes from encoded latents) - plus a semantic
+            embedding decoder Dec(x) -> a trained with an L1 loss to the class prototype on real features and, as
+            a cycle-consistency term of the generator's loss (weight 0.01), on generated ones; and a feedback
+            module F: F(Dec's hidden activation of G(z, a)) x 1 is added to the generator's hidden layer in a
+            second generator pass. Each epoch makes one pass over the data without feedback and one with it (the
+            authors' code); synthesis uses the feedback. Generator loss: L1 reconstruction + KL + 10 x (-D(G))
+            + 0.01 x L1(Dec(G), a). The final softmax over all classes works on the discriminative features
+            [x, h(x), Dec(x)] (D + hiddenSizes[0] + A columns, h: Dec's hidden activation) of real seen +
+            syntheticPerClass synthetic features of every other class, and of test features. Encoder, generator,
+            critic, decoder and feedback module (two H x H layers) have one hidden layer of hiddenSizes[0] units
+            (LeakyReLU 0.2); the generator ends with a ReLU when every training feature is non-negative. Adam
+            (beta1 0.5; the encoder 0.9) at learningRate for every network. Loss weights are the authors' CUB
+            configuration (AwA2: cycle 0.1, feedback 0.01). Paper defaults (set them): hiddenSizes {4096},
+            latentDim = the prototype dimension, learningRate 1e-4 (CUB; AwA2 1e-5), batchSize 64, epochs 300
+            (CUB; AwA2 120), syntheticPerClass 300 (CUB; AwA2 1800). Differences from the authors' code: an L1
+            VAE reconstruction instead of the binary cross-entropy of [0, 1]-scaled features, a linear decoder
+            output (no L2 normalisation), a fixed gradient-penalty weight. Softmax classifiers: 25 epochs, Adam
+            1e-3, batch 64. validationFraction is ignored. */
+        TF_VAEGAN = 10
     };
 
     /** @brief Which classes predict() chooses from. */
@@ -136,21 +157,21 @@ public:
         CV_PROP_RW double saeLambda;      //!< SAE reconstruction weight (default 0.2)
         CV_PROP_RW int saeDirection;      //!< SaeDirection (default SAE_SEMANTIC_SPACE)
 
-        // Iterative training (DeViSE, ALE, SJE, MLP, ConSE's softmax, GENERATIVE, CADA_VAE, F_CLSWGAN)
+        // Iterative training (DeViSE, ALE, SJE, MLP, ConSE's softmax, GENERATIVE, CADA_VAE, F_CLSWGAN, TF_VAEGAN)
         CV_PROP_RW int epochs;            //!< maximum epochs (default 50)
         CV_PROP_RW int batchSize;         //!< minibatch size (default 64)
         CV_PROP_RW double learningRate;   //!< Adam step (default 1e-3)
         CV_PROP_RW double weightDecay;    //!< L2 penalty (default 0)
         CV_PROP_RW double margin;         //!< ranking margin for DeViSE/ALE/SJE (default 0.1 for DeViSE, 1 for ALE/SJE when <= 0)
-        CV_PROP_RW std::vector<int> hiddenSizes; //!< hidden layer widths of the MLP / generator (default {1024}); CADA_VAE: 1 or 4 widths (see CADA_VAE); F_CLSWGAN: 1 width
+        CV_PROP_RW std::vector<int> hiddenSizes; //!< hidden layer widths of the MLP / generator (default {1024}); CADA_VAE: 1 or 4 widths (see CADA_VAE); F_CLSWGAN, TF_VAEGAN: 1 width
         CV_PROP_RW double dropout;        //!< dropout probability in hidden layers (default 0)
         CV_PROP_RW double leakyReluSlope; //!< 0: ReLU; > 0: LeakyReLU slope (default 0)
         CV_PROP_RW int loss;              //!< Loss of the MLP (default LOSS_COSINE)
         CV_PROP_RW double validationFraction; //!< fraction of seen classes held out for early stopping (0: none)
         CV_PROP_RW int patience;          //!< early-stopping patience in epochs (default 5)
         CV_PROP_RW int conseTopT;         //!< ConSE: number T of most probable seen classes combined (default 10)
-        CV_PROP_RW int latentDim;         //!< GENERATIVE, CADA_VAE: latent size; F_CLSWGAN: noise size (default 64)
-        CV_PROP_RW int syntheticPerClass; //!< GENERATIVE, CADA_VAE, F_CLSWGAN: features (latents) synthesised per unseen class (default 200)
+        CV_PROP_RW int latentDim;         //!< GENERATIVE, CADA_VAE, TF_VAEGAN: latent size; F_CLSWGAN: noise size (default 64)
+        CV_PROP_RW int syntheticPerClass; //!< GENERATIVE, CADA_VAE, F_CLSWGAN, TF_VAEGAN: features (latents) synthesised per unseen class (default 200)
         /** Seed of every random choice (default 0x5EED). The same seed, data and thread count give
             bit-identical models in any process; in this implementation the thread count does not change
             results either (products are single BLAS calls, parallel loops split independent rows;
