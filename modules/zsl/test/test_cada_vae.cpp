@@ -105,12 +105,7 @@ TEST(ZSL_CadaVae, raisesGzslHarmonicMeanOverUncalibratedEszslAndSolvesZsl)
     EXPECT_GT(g.unseen, base.unseen + 0.1);
     EXPECT_GT(g.harmonic, base.harmonic + 0.15);
 
-    cada->setMode(ZeroShotClassifier::MODE_ZSL);
-    Mat labels, scores;
-    cada->predict(p.testUnseenX, labels, scores, 1);
-    for (int i = 0; i < labels.rows; i++)
-        ASSERT_GE(labels.at<int>(i), p.seen.size()); // unseen candidates only
-    const double zslAcc = zsltest::perClassTop1(labels, p.testUnseenY, p.seen.size());
+    const double zslAcc = zsltest::unseenOnlyZslTop1(cada, p);
     std::cout << "[ cada ] ZSL " << zslAcc << std::endl;
     EXPECT_GT(zslAcc, 0.6); // chance 0.1
 }
@@ -122,21 +117,7 @@ TEST(ZSL_CadaVae, sameSeedGivesBitIdenticalModelsAndProgressIsReported)
     m.epochs = 3;
     m.syntheticPerClass = 20;
     m.dropout = 0.1;
-    Mat s[3];
-    std::vector<TrainingProgress> seenProgress;
-    for (int run = 0; run < 3; run++)
-    {
-        if (run == 2)
-            m.seed = 99;
-        Ptr<ZeroShotClassifier> z = ZeroShotClassifier::create(m);
-        if (run == 0)
-            z->setProgressCallback([&](const TrainingProgress& t) { seenProgress.push_back(t); });
-        z->train(p.trainX, p.trainY, p.seen);
-        z->setUnseenClasses(p.unseen);
-        z->computeScores(p.testUnseenX, s[run]);
-    }
-    EXPECT_EQ(cv::norm(s[0], s[1], NORM_INF), 0.0);
-    EXPECT_GT(cv::norm(s[0], s[2], NORM_INF), 1e-4);
+    const std::vector<TrainingProgress> seenProgress = zsltest::expectSeedDeterminism(m, p, 99);
     ASSERT_EQ(seenProgress.size(), 3u);
     for (size_t e = 0; e < seenProgress.size(); e++)
     {

@@ -183,6 +183,48 @@ double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOff
     return cv::zsl::perClassAccuracy(p, truth);
 }
 
+double unseenOnlyZslTop1(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const SyntheticProblem& p)
+{
+    zsl->setMode(cv::zsl::ZeroShotClassifier::MODE_ZSL);
+    cv::Mat labels, scores;
+    zsl->predict(p.testUnseenX, labels, scores, 1);
+    for (int i = 0; i < labels.rows; i++)
+        if (labels.at<int>(i) < p.seen.size())
+        {
+            ADD_FAILURE() << "ZSL prediction " << i << " is seen class " << labels.at<int>(i);
+            break;
+        }
+    return perClassTop1(labels, p.testUnseenY, p.seen.size());
+}
+
+std::vector<cv::zsl::TrainingProgress> expectSeedDeterminism(const cv::zsl::ZeroShotClassifier::Params& params,
+                                                             const SyntheticProblem& p, uint64_t otherSeed,
+                                                             cv::Ptr<cv::zsl::ZeroShotClassifier>* first,
+                                                             cv::Mat* firstScores)
+{
+    cv::zsl::ZeroShotClassifier::Params m = params;
+    cv::Mat s[3];
+    std::vector<cv::zsl::TrainingProgress> progress;
+    for (int run = 0; run < 3; run++)
+    {
+        if (run == 2)
+            m.seed = otherSeed;
+        cv::Ptr<cv::zsl::ZeroShotClassifier> z = cv::zsl::ZeroShotClassifier::create(m);
+        if (run == 0)
+            z->setProgressCallback([&](const cv::zsl::TrainingProgress& t) { progress.push_back(t); });
+        z->train(p.trainX, p.trainY, p.seen);
+        z->setUnseenClasses(p.unseen);
+        z->computeScores(p.testUnseenX, s[run]);
+        if (run == 0 && first)
+            *first = z;
+    }
+    EXPECT_EQ(cv::norm(s[0], s[1], cv::NORM_INF), 0.0) << "same seed, different scores";
+    EXPECT_GT(cv::norm(s[0], s[2], cv::NORM_INF), 1e-4) << "another seed, same scores";
+    if (firstScores)
+        *firstScores = s[0];
+    return progress;
+}
+
 cv::Ptr<cv::zsl::ZeroShotClassifier> expectSaveLoadThenAddClass(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl,
                                                                 const SyntheticProblem& p, const std::string& fileName)
 {

@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 #include "opencv2/zsl.hpp"
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,19 @@ cv::zsl::GzslAccuracy uncalibratedGzsl(const cv::Ptr<cv::zsl::ZeroShotClassifier
 /** The compatibility baseline of the feature generators' tests: ESZSL (gamma = lambda = 1e-2) trained on
     the problem's seen classes, its uncalibrated GZSL accuracies (uncalibratedGzsl()). */
 cv::zsl::GzslAccuracy eszslBaselineGzsl(const SyntheticProblem& p);
+
+/** ZSL per-class top-1 of a trained classifier (unseen classes registered) on p.testUnseenX; sets MODE_ZSL and
+    fails the test when a prediction is not an unseen class. */
+double unseenOnlyZslTop1(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl, const SyntheticProblem& p);
+
+/** The seed contract of an iterative method: trains `params` on p three times (params.seed twice, then
+    `otherSeed`), registers p.unseen and expects bit-identical unseen scores for the first two runs and
+    different ones (by more than 1e-4) for the third. Returns the first run's progress reports; `first` and
+    `firstScores`, when given, receive the first run's classifier and scores. */
+std::vector<cv::zsl::TrainingProgress> expectSeedDeterminism(const cv::zsl::ZeroShotClassifier::Params& params,
+                                                             const SyntheticProblem& p, uint64_t otherSeed,
+                                                             cv::Ptr<cv::zsl::ZeroShotClassifier>* first = nullptr,
+                                                             cv::Mat* firstScores = nullptr);
 
 /** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);

@@ -137,12 +137,7 @@ TEST(ZSL_TF_VAEGAN, raisesGzslHarmonicMeanOverUncalibratedEszslAndSolvesZsl)
     EXPECT_GT(g.unseen, base.unseen + 0.15);
     EXPECT_GT(g.harmonic, base.harmonic + 0.2);
 
-    z->setMode(ZeroShotClassifier::MODE_ZSL);
-    Mat labels, scores;
-    z->predict(p.testUnseenX, labels, scores, 1);
-    for (int i = 0; i < labels.rows; i++)
-        ASSERT_GE(labels.at<int>(i), p.seen.size()); // unseen candidates only
-    const double zslAcc = zsltest::perClassTop1(labels, p.testUnseenY, p.seen.size());
+    const double zslAcc = zsltest::unseenOnlyZslTop1(z, p);
     std::cout << "[ tfvaegan ] ZSL " << zslAcc << std::endl;
     EXPECT_GT(zslAcc, 0.65); // chance 0.1
 }
@@ -153,21 +148,7 @@ TEST(ZSL_TF_VAEGAN, deterministicUnderTheSeedWithProgress)
     ZeroShotClassifier::Params m = vaeganParams();
     m.epochs = 2;
     m.syntheticPerClass = 20;
-    Mat s[3];
-    std::vector<TrainingProgress> progress;
-    for (int run = 0; run < 3; run++)
-    {
-        if (run == 2)
-            m.seed = 42;
-        Ptr<ZeroShotClassifier> z = ZeroShotClassifier::create(m);
-        if (run == 0)
-            z->setProgressCallback([&](const TrainingProgress& t) { progress.push_back(t); });
-        z->train(p.trainX, p.trainY, p.seen);
-        z->setUnseenClasses(p.unseen);
-        z->computeScores(p.testUnseenX, s[run]);
-    }
-    EXPECT_EQ(cv::norm(s[0], s[1], NORM_INF), 0.0);
-    EXPECT_GT(cv::norm(s[0], s[2], NORM_INF), 1e-4);
+    const std::vector<TrainingProgress> progress = zsltest::expectSeedDeterminism(m, p, 42);
     ASSERT_EQ(progress.size(), 2u);
     for (size_t e = 0; e < progress.size(); e++)
     {
