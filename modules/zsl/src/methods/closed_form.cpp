@@ -1,7 +1,6 @@
 // This file is part of the opencv_zsl module (cv::zsl).
 #include "precomp.hpp"
 #include "methods/closed_form.hpp"
-#include <Eigen/SparseCore>
 #include <cmath>
 #include <limits>
 
@@ -60,18 +59,9 @@ void ClosedFormStatistics::add(const RowRefXf& X, const std::vector<int>& y)
         const Eigen::Index n = std::min(block, X.rows() - r0);
         widenRows(X, r0, n, rows);
         lower.selfadjointView<Eigen::Lower>().rankUpdate(rows.transpose());
-        // Class sums as Y^T X with a sparse one-hot Y (C x n, one unit entry per column): one pass over the rows.
-        std::vector<Eigen::Triplet<double>> entries;
-        entries.reserve((size_t)n);
-        for (Eigen::Index i = 0; i < n; i++)
-            entries.emplace_back(y[(size_t)(r0 + i)], (int)i, 1.0);
-        Eigen::SparseMatrix<double, Eigen::RowMajor> Yt(numClasses(), n);
-        Yt.setFromTriplets(entries.begin(), entries.end());
-        classSums += Yt * rows;
     }
-    for (int label : y)
-        counts[label] += 1;
     gram += lower.selfadjointView<Eigen::Lower>();
+    addClassSums(X, y);
 }
 
 void ClosedFormStatistics::addClassSums(const RowRefXf& X, const std::vector<int>& y)

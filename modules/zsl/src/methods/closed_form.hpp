@@ -19,7 +19,7 @@ struct ClosedFormStatistics
 
     /** Adds N x D rows with labels in [0, C). Everything is accumulated in double: the rows are taken in
         blocks of blockRows(D), widened to double, and each block adds its symmetric rank update (BLAS
-        dsyrk: the only O(N D^2) step of training) and its class sums. Float Gram matrices would differ
+        dsyrk: the only O(N D^2) step of training); the class sums are addClassSums()'s. Float Gram matrices would differ
         between shardings by ~1e-7 relative, which the ESZSL solve amplifies by the condition number
         (3e-5 on a well-posed synthetic problem); in double, shards merged match one pass to ~1e-12.
         The result depends only on the rows and their order (not on threads). */
