@@ -89,6 +89,14 @@ double wganCriticStep(Sequential& critic, const RowMatrixXf& real, const RowMatr
     return loss;
 }
 
+const int* criticRows(int n, int N, Rng& rng, std::vector<int>& rows)
+{
+    rows.resize((size_t)n);
+    for (int i = 0; i < n; i++)
+        rows[(size_t)i] = (int)(rng() % (uint64)N);
+    return rows.data();
+}
+
 class FClswganModel CV_FINAL : public FeatureGeneratingModel
 {
 public:
@@ -116,7 +124,7 @@ protected:
         Adam adamD(critic.parameters(), params_.learningRate, params_.weightDecay, kAdamBeta1);
 
         const int N = (int)X.rows();
-        std::vector<int> rows, classes;
+        std::vector<int> rows, classes, randomRows;
         RowMatrixXf xb, ab, zb, gin, fake, din, dgrad, gIn, gradFake, clsGrad, gradX;
         auto drawBatch = [&](const int* idx, int n) {
             rows.assign(idx, idx + n);
@@ -136,15 +144,7 @@ protected:
             double criticLoss = 0;
             for (int k = 0; k < kCriticIterations; k++)
             {
-                if (k == 0)
-                    drawBatch(idx, n);
-                else
-                {
-                    std::vector<int> r(n);
-                    for (int i = 0; i < n; i++)
-                        r[i] = (int)(rng() % (uint64)N);
-                    drawBatch(r.data(), n);
-                }
+                drawBatch(k == 0 ? idx : criticRows(n, N, rng, randomRows), n);
                 fake = generate(n, false);
                 criticLoss = wganCriticStep(critic, xb, fake, ab, kGpLambda, rng);
                 adamD.step();

@@ -22,6 +22,10 @@ nn::Sequential makeCritic(int featureDim, int prototypeDim, int hidden, float sl
 double gradientPenalty(nn::Sequential& critic, int featureDim, const RowMatrixXf& inputs, float lambda, bool accumulate,
                        RowMatrixXf* inputGradient = nullptr);
 
+/** The rows of every critic minibatch after a generator step's first: n indices drawn uniformly from [0, N)
+    with replacement, in order (F_CLSWGAN's and TF_VAEGAN's critic iterations). Returns rows.data(). */
+const int* criticRows(int n, int N, nn::Rng& rng, std::vector<int>& rows);
+
 /** One WGAN-GP critic minibatch (the gradients, no optimizer step; also TF_VAEGAN's): loss
     mean D([fake a]) - mean D([real a]) + lambda GP on interpolates alpha real + (1 - alpha) fake, alpha ~ U[0, 1)
     per row (drawn from rng), written into the critic's gradients. Returns the loss. */

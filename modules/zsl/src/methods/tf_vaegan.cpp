@@ -8,7 +8,7 @@
 #include "precomp.hpp"
 #include "methods/tf_vaegan.hpp"
 #include "methods/cada_vae.hpp"  // GaussianPosterior, sampleLatent
-#include "methods/f_clswgan.hpp" // makeCritic, wganCriticStep
+#include "methods/f_clswgan.hpp" // makeCritic, wganCriticStep, criticRows
 #include "methods/feature_generator.hpp"
 #include "nn/nn_losses.hpp"
 #include "nn/nn_training.hpp"
@@ -218,15 +218,7 @@ protected:
             w.feedback = withFeedback ? kFeedbackWeight : 0.f;
             for (int k = 0; k < kCriticIterations; k++)
             {
-                if (k == 0)
-                    drawBatch(idx, n);
-                else
-                {
-                    randomRows.resize(n);
-                    for (int i = 0; i < n; i++)
-                        randomRows[i] = (int)(rng() % (uint64)N);
-                    drawBatch(randomRows.data(), n);
-                }
+                drawBatch(k == 0 ? idx : criticRows(n, N, rng, randomRows), n);
                 // The decoder learns from the real features; the critic compares them with features
                 // generated from their encoded latents (the authors' encoded_noise).
                 nets.decoderStep(xb, ab, kCycleWeight, rng);
