@@ -118,14 +118,9 @@ TEST(ZSL_CadaVae, sameSeedGivesBitIdenticalModelsAndProgressIsReported)
     m.syntheticPerClass = 20;
     m.dropout = 0.1;
     const std::vector<TrainingProgress> seenProgress = zsltest::expectSeedDeterminism(m, p, 99);
-    ASSERT_EQ(seenProgress.size(), 3u);
-    for (size_t e = 0; e < seenProgress.size(); e++)
-    {
-        EXPECT_EQ(seenProgress[e].epoch, (int)e + 1);
-        EXPECT_EQ(seenProgress[e].epochs, 3);
-        EXPECT_TRUE(std::isfinite(seenProgress[e].loss));
-        EXPECT_GT(seenProgress[e].loss, 0.0);
-    }
+    zsltest::expectOneReportPerEpoch(seenProgress, 3);
+    for (const TrainingProgress& t : seenProgress)
+        EXPECT_GT(t.loss, 0.0);
 }
 
 TEST(ZSL_CadaVae, saveLoadGivesIdenticalScoresAndNewClassesStillWork)

@@ -225,6 +225,17 @@ std::vector<cv::zsl::TrainingProgress> expectSeedDeterminism(const cv::zsl::Zero
     return progress;
 }
 
+void expectOneReportPerEpoch(const std::vector<cv::zsl::TrainingProgress>& progress, int epochs)
+{
+    ASSERT_EQ(progress.size(), (size_t)epochs);
+    for (size_t e = 0; e < progress.size(); e++)
+    {
+        EXPECT_EQ(progress[e].epoch, (int)e + 1);
+        EXPECT_EQ(progress[e].epochs, epochs);
+        EXPECT_TRUE(std::isfinite(progress[e].loss)) << "epoch " << e + 1;
+    }
+}
+
 cv::Ptr<cv::zsl::ZeroShotClassifier> expectSaveLoadThenAddClass(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl,
                                                                 const SyntheticProblem& p, const std::string& fileName)
 {

@@ -80,6 +80,9 @@ std::vector<cv::zsl::TrainingProgress> expectSeedDeterminism(const cv::zsl::Zero
                                                              cv::Ptr<cv::zsl::ZeroShotClassifier>* first = nullptr,
                                                              cv::Mat* firstScores = nullptr);
 
+/** Expects one progress report per epoch, in order: epoch 1..epochs, each naming `epochs`, with a finite loss. */
+void expectOneReportPerEpoch(const std::vector<cv::zsl::TrainingProgress>& progress, int epochs);
+
 /** Per-class top-1 of predicted top-1 labels (offset subtracted) against truth. */
 double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOffset = 0);
 
