@@ -9,7 +9,9 @@ reuses them after), then hnswlib (python3-hnswlib), then FAISS IndexHNSWFlat (py
 building its index and sweeping its search knob. All HNSW use M=16, efConstruction=200 on inner products
 of the normalised vectors. Builds: cv::zsl's HNSW inserts on one thread (deterministic graph); the
 peers are measured on one thread too (same work), and the table says so. Searches use every core.
-Waits until the 1-minute load average is <= --max-load, and prints the load of every round.
+Each implementation then saves its index and loads it back (median of 3 loads; hnswlib's and FAISS's
+readers trust the file, the module's checks every link). Waits until the 1-minute load average is
+<= --max-load, and prints the load of every round.
 """
 import argparse
 import os
@@ -18,6 +20,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import tempfile
 
 import numpy as np
 
@@ -45,12 +49,26 @@ def timed_search(search, q, exact):
     return recall(idx, exact), statistics.median(batch), statistics.median(single)
 
 
-def peer_hnswlib(x, q, exact, k, threads):
+def timed_persist(impl, kind, save, load, path):
+    t0 = time.perf_counter()
+    save(path)
+    saved = time.perf_counter() - t0
+    loads = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        load(path)
+        loads.append(time.perf_counter() - t0)
+    mb = os.path.getsize(path) / 1048576.0
+    os.remove(path)
+    return (impl, kind, saved, statistics.median(loads), mb)
+
+
+def peer_hnswlib(x, q, exact, k, threads, persisted, build_threads=1):
     import hnswlib
     out = []
     index = hnswlib.Index(space="ip", dim=x.shape[1])
     index.init_index(max_elements=len(x), ef_construction=200, M=16, random_seed=0)
-    index.set_num_threads(1)
+    index.set_num_threads(build_threads)
     t0 = time.perf_counter()
     index.add_items(x, np.arange(len(x)))
     build = time.perf_counter() - t0
@@ -58,11 +76,17 @@ def peer_hnswlib(x, q, exact, k, threads):
     for ef in EFS:
         index.set_ef(max(ef, k))
         r, b, s = timed_search(lambda qq: index.knn_query(qq, k=k)[0], q, exact)
-        out.append(("hnswlib", "hnsw", "ef", ef, r, b, s, build, 1))
+        out.append(("hnswlib", "hnsw", "ef", ef, r, b, s, build, build_threads))
+
+    def load(path):
+        back = hnswlib.Index(space="ip", dim=x.shape[1])
+        back.load_index(path, max_elements=len(x))
+    persisted.append(timed_persist("hnswlib", "hnsw", index.save_index, load,
+                                   os.path.join(tempfile.gettempdir(), "zsl_bench_hnswlib.bin")))
     return out
 
 
-def peer_faiss(x, q, exact, k, threads, build_threads=1):
+def peer_faiss(x, q, exact, k, threads, persisted, build_threads=1):
     import faiss
     out = []
     index = faiss.IndexHNSWFlat(x.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
@@ -76,10 +100,12 @@ def peer_faiss(x, q, exact, k, threads, build_threads=1):
         index.hnsw.efSearch = max(ef, k)
         r, b, s = timed_search(lambda qq: index.search(qq, k)[1], q, exact)
         out.append(("FAISS", "hnsw", "efSearch", ef, r, b, s, build, build_threads))
+    persisted.append(timed_persist("FAISS", "hnsw", lambda p: faiss.write_index(index, p), faiss.read_index,
+                                   os.path.join(tempfile.gettempdir(), "zsl_bench_faiss.index")))
     return out
 
 
-def module_round(exe, args, reuse):
+def module_round(exe, args, reuse, persisted):
     cmd = [exe, f"--rows={args.rows}", f"--dim={args.dim}", f"--queries={args.queries}", f"--k={args.k}",
            f"--out={args.out}", "--hnsw-ef=" + ",".join(map(str, EFS))]
     if reuse:
@@ -87,6 +113,12 @@ def module_round(exe, args, reuse):
     text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     out = []
     for line in text.splitlines():
+        if line.startswith("PERSIST "):
+            kv = dict(item.split("=", 1) for item in line.split()[1:])
+            if kv["same_answers"] != "1":
+                sys.exit(f"bench_ann: the loaded {kv['kind']} index answers differently from the built one")
+            persisted.append(("cv::zsl", kv["kind"], float(kv["save_s"]), float(kv["load_s"]), float(kv["file_mb"])))
+            continue
         if not line.startswith("RESULT "):
             continue
         kv = dict(item.split("=", 1) for item in line.split()[1:])
@@ -107,11 +139,13 @@ def main():
     ap.add_argument("--out", default="/tmp/zsl_ann")
     ap.add_argument("--max-load", type=float, default=0.5)
     ap.add_argument("--no-faiss", action="store_true", help="skip the FAISS peer (its one-thread build is the slowest)")
+    ap.add_argument("--hnswlib-build-threads", type=int, default=1,
+                    help="threads of hnswlib's build (1: the same work as ours; more: hnswlib's usual parallel insertion)")
     ap.add_argument("--faiss-build-threads", type=int, default=1, help="threads of FAISS's build (1: the same work as ours)")
     args = ap.parse_args()
     threads = os.cpu_count()
     wait_idle(args.max_load)
-    results, loads = {}, []
+    results, loads, persisted = {}, [], []
     for r in range(args.rounds):
         loads.append(os.getloadavg()[0])
         def record(rows):
@@ -120,13 +154,13 @@ def main():
                 results.setdefault(row[:4], []).append(row[4:])
                 print(f"round {r + 1}: {row[0]} {row[1]} {row[2]} {row[3]}: recall {row[4]:.4f}, batch {row[5]:.4f} ms/query, "
                       f"single {row[6]:.4f} ms, build {row[7]:.1f} s ({row[8]} thread)", flush=True)
-        record(module_round(os.path.join(args.build, "bench_ann"), args, reuse=r > 0))
+        record(module_round(os.path.join(args.build, "bench_ann"), args, r > 0, persisted))
         x = np.fromfile(os.path.join(args.out, "gallery.f32"), dtype=np.float32).reshape(args.rows, args.dim)
         q = np.fromfile(os.path.join(args.out, "queries.f32"), dtype=np.float32).reshape(args.queries, args.dim)
         exact = np.fromfile(os.path.join(args.out, "exact.i32"), dtype=np.int32).reshape(args.queries, args.k)
-        record(peer_hnswlib(x, q, exact, args.k, threads))
+        record(peer_hnswlib(x, q, exact, args.k, threads, persisted, args.hnswlib_build_threads))
         if not args.no_faiss:
-            record(peer_faiss(x, q, exact, args.k, threads, args.faiss_build_threads))
+            record(peer_faiss(x, q, exact, args.k, threads, persisted, args.faiss_build_threads))
     print(f"approximate search, {args.rows} x {args.dim} embedding-like vectors, {args.queries} queries, top-{args.k}, "
           f"{args.rounds} interleaved rounds (medians), searches on {threads} threads; "
           f"1-minute load average {min(loads):.2f}-{max(loads):.2f} at the rounds' starts")
@@ -139,6 +173,14 @@ def main():
         print(f"| {impl} | {kind} | {param} {value} | {med[0]:.4f} | {med[1]:.4f} | {med[2]:.4f} | {med[3]:.1f} ({vals[0][4]}) |")
         if med[0] >= 0.95 and (impl, kind) not in best or (med[0] >= 0.95 and med[1] < best[(impl, kind)][1]):
             best[(impl, kind)] = (f"{param} {value}", med[1], med[2], med[0], med[3])
+    print("\n| implementation | kind | save s | load s | file MB |")
+    print("|---|---|---|---|---|")
+    by_kind = {}
+    for impl, kind, saved, loaded, mb in persisted:
+        by_kind.setdefault((impl, kind), []).append((saved, loaded, mb))
+    for (impl, kind), vals in by_kind.items():
+        med = [statistics.median(v[i] for v in vals) for i in range(3)]
+        print(f"| {impl} | {kind} | {med[0]:.3f} | {med[1]:.3f} | {med[2]:.1f} |")
     print("\nlowest batch ms/query at recall@10 >= 0.95:")
     for (impl, kind), (knob, b, s, rc, build) in sorted(best.items()):
         print(f"  {impl} {kind}: {knob}: {b:.4f} ms/query batch, {s:.4f} ms single, recall {rc:.4f}, build {build:.1f} s")

@@ -6,12 +6,15 @@
 //
 //   bench_ann [--rows=200000] [--dim=300] [--queries=1000] [--k=10] [--out=/tmp/zsl_ann] [--kinds=flann,hnsw]
 //             [--flann-checks=128,256,512,1024,2048,4096] [--hnsw-ef=10,16,32,64,128,256] [--reuse]
-// Output: one "RESULT ..." line per configuration (key=value), parsed by tools/bench_ann.py.
+// Output: one "RESULT ..." line per configuration (key=value), and per kind one "PERSIST ..." line
+// (save and load seconds, file size, whether the loaded index answers as the built one), parsed by
+// tools/bench_ann.py.
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 #include "opencv2/zsl.hpp"
 #include "bench_data.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -86,6 +89,32 @@ void measure(const Ptr<GalleryIndex>& g, const Mat& q, int k, const Mat& exact, 
     std::fflush(stdout);
 }
 
+// save() then load() (median of 3 loads) of the built index; the loaded one must give the same answers.
+void persist(const Ptr<GalleryIndex>& g, const Mat& q, int k, const std::string& path, const char* kind)
+{
+    double t0 = now();
+    g->save(path);
+    const double save = now() - t0;
+    std::vector<double> loads;
+    Ptr<GalleryIndex> back;
+    for (int r = 0; r < 3; r++)
+    {
+        t0 = now();
+        back = GalleryIndex::load(path);
+        loads.push_back(now() - t0);
+    }
+    std::sort(loads.begin(), loads.end());
+    Mat a, as, b, bs;
+    g->search(q, k, a, as, GalleryIndex::SEARCH_APPROXIMATE);
+    back->search(q, k, b, bs, GalleryIndex::SEARCH_APPROXIMATE);
+    struct stat st;
+    const double mb = ::stat(path.c_str(), &st) == 0 ? st.st_size / 1048576.0 : -1;
+    std::printf("PERSIST impl=cv::zsl kind=%s save_s=%.3f load_s=%.3f file_mb=%.1f same_answers=%d\n", kind, save,
+                loads[1], mb, cv::norm(a, b, NORM_INF) == 0 && cv::norm(as, bs, NORM_INF) == 0 ? 1 : 0);
+    std::fflush(stdout);
+    std::remove(path.c_str());
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -152,6 +181,7 @@ int main(int argc, char** argv)
             g->setChecks(v);
             measure(g, q, k, exact, kind, knob, v, build);
         }
+        persist(g, q, k, out + "/index-" + kind + ".zslidx", kind);
     };
     if (kinds.find("flann") != std::string::npos)
         curve(GalleryANNParams(), "flann-kdtree", "checks", parser.get<String>("flann-checks")); // kd-trees(4), PCA 32, rerank x10

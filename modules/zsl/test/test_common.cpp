@@ -254,4 +254,31 @@ cv::Ptr<cv::zsl::ZeroShotClassifier> expectSaveLoadThenAddClass(const cv::Ptr<cv
     return back;
 }
 
+cv::Mat clustered(int n, int d, int clusters, double spread, uint64 seed)
+{
+    cv::RNG rng(seed);
+    cv::Mat centers(clusters, d, CV_32F), x(n, d, CV_32F);
+    rng.fill(centers, cv::RNG::NORMAL, 0, 1);
+    rng.fill(x, cv::RNG::NORMAL, 0, spread);
+    for (int i = 0; i < n; i++)
+        x.row(i) += centers.row(rng.uniform(0, clusters));
+    return x;
+}
+
+cv::Mat embeddingLike(int n, int d, int clusters, int latent, uint64 seed)
+{
+    cv::RNG shared(99), rng(seed);
+    cv::Mat centers(clusters, d, CV_32F), bases(clusters * latent, d, CV_32F), x(n, d, CV_32F), z(1, latent, CV_32F);
+    shared.fill(centers, cv::RNG::NORMAL, 0, 1);
+    shared.fill(bases, cv::RNG::NORMAL, 0, 0.4);
+    rng.fill(x, cv::RNG::NORMAL, 0, 0.05);
+    for (int i = 0; i < n; i++)
+    {
+        const int c = rng.uniform(0, clusters);
+        rng.fill(z, cv::RNG::NORMAL, 0, 1);
+        x.row(i) += centers.row(c) + z * bases.rowRange(c * latent, (c + 1) * latent);
+    }
+    return x;
+}
+
 }} // namespace opencv_test::zsltest

@@ -92,6 +92,14 @@ double perClassTop1(const cv::Mat& predicted, const cv::Mat& truth, int labelOff
 cv::Ptr<cv::zsl::ZeroShotClassifier> expectSaveLoadThenAddClass(const cv::Ptr<cv::zsl::ZeroShotClassifier>& zsl,
                                                                 const SyntheticProblem& p, const std::string& fileName);
 
+/** Rows around `clusters` Gaussian centres (N(0, 1) entries) with N(0, spread) noise: real embeddings
+cluster, uniform random high-d data has no neighbour structure. */
+cv::Mat clustered(int n, int d, int clusters, double spread, uint64 seed);
+
+/** Embedding-like rows: clusters spread along `latent` directions each (low intrinsic dimension), the
+structure approximate search indexes are built for. */
+cv::Mat embeddingLike(int n, int d, int clusters, int latent, uint64 seed);
+
 }} // namespace opencv_test::zsltest
 
 #endif

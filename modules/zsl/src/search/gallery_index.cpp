@@ -2,6 +2,7 @@
 #include "precomp.hpp"
 #include "opencv2/zsl/gallery_index.hpp"
 #include "search/cosine_search.hpp"
+#include "search/hnsw_graph.hpp"
 #include "eigen_bridge.hpp"
 #include "io/input_file.hpp"
 
@@ -10,9 +11,6 @@
 #include <opencv2/flann.hpp>
 #endif
 #include <zlib.h>
-#ifdef ZSL_HAVE_HNSWLIB
-#include <hnswlib/hnswlib.h>
-#endif
 
 #include <cstdio>
 #include <cstring>
@@ -23,11 +21,13 @@ namespace zsl {
 namespace {
 
 // File layout (little-endian): Header, ids (u32 length + bytes each), N*D float32 vectors,
-// optional ANN section (AnnHeader + FLANN's own serialisation), then the end marker.
+// optional ANN section (AnnHeader, its version-2 extension, then for ANN_HNSW from version 3 the
+// graph in HnswGraph's checked layout), then the end marker.
 const char kMagic[8] = {'Z', 'S', 'L', 'G', 'I', 'D', 'X', '\0'};
 const char kEndMagic[8] = {'Z', 'S', 'L', 'G', 'E', 'N', 'D', '\0'};
-// Version 2 adds the HNSW parameters to the ANN header; version 1 files are still read.
-const uint32_t kVersion = 2;
+// Version 2 adds the HNSW parameters to the ANN header, version 3 the HNSW graph itself (version 2
+// HNSW files are rebuilt from their parameters); files of every version are still read.
+const uint32_t kVersion = 3;
 const uint64_t kMaxDims = 1 << 16;
 const uint32_t kMaxIdBytes = 1 << 16;
 
@@ -134,10 +134,8 @@ public:
 
     bool hasApproximate() const CV_OVERRIDE
     {
-#ifdef ZSL_HAVE_HNSWLIB
         if (hnsw_)
             return true;
-#endif
 #ifdef HAVE_OPENCV_FLANN
         return (bool)ann_;
 #else
@@ -150,10 +148,8 @@ public:
         if (checks < 1)
             CV_Error(Error::StsOutOfRange, cv::format("GalleryIndex::setChecks: checks must be >= 1, got %d", checks));
         annParams_.checks = checks;
-#ifdef ZSL_HAVE_HNSWLIB
         if (hnsw_)
-            hnsw_->setEf((size_t)checks);
-#endif
+            hnsw_->setEf(checks);
     }
 
     void add(InputArray features, const std::vector<String>& ids) CV_OVERRIDE
@@ -165,7 +161,20 @@ public:
         cv::vconcat(vectors_, f, all);
         vectors_ = all;
         quantized_.reset();
-        dropApproximate(); // it points into (or copied) the old vectors
+        if (!hnsw_)
+        {
+            dropApproximate(); // FLANN's structure points into (or copied) the old vectors
+            return;
+        }
+        try
+        {
+            hnsw_->add(f); // inserted in row order: the graph a build over all rows gives
+        }
+        catch (...)
+        {
+            dropApproximate(); // a partly extended graph does not match the rows
+            throw;
+        }
     }
 
     void dropApproximate()
@@ -173,10 +182,7 @@ public:
 #ifdef HAVE_OPENCV_FLANN
         ann_.reset();
 #endif
-#ifdef ZSL_HAVE_HNSWLIB
         hnsw_.reset();
-        hnswSpace_.reset();
-#endif
         projected_.release();
         pcaMean_.release();
         pcaBasis_.release();
@@ -224,77 +230,26 @@ public:
 
     void buildHnsw(const GalleryANNParams& params)
     {
-#ifdef ZSL_HAVE_HNSWLIB
+        if (!detail::HnswGraph::available())
+            CV_Error(Error::StsNotImplemented, "GalleryIndex::buildApproximate: ANN_HNSW needs opencv_zsl built with hnswlib "
+                                               "(apt-get install libhnswlib-dev, then reconfigure)");
         if (size() == 0)
             CV_Error(Error::StsBadArg, "GalleryIndex::buildApproximate: the gallery is empty");
-        try
-        {
-            std::unique_ptr<hnswlib::InnerProductSpace> space(new hnswlib::InnerProductSpace((size_t)dims()));
-            std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph(new hnswlib::HierarchicalNSW<float>(
-                space.get(), (size_t)size(), (size_t)params.hnswM, (size_t)params.hnswEfConstruction, (size_t)(uint32_t)params.seed));
-            // In row order on one thread: hnswlib's parallel insertion makes the graph depend on the
-            // scheduling, and the same data and seed must give the same index (and the same answers).
-            for (int i = 0; i < size(); i++)
-                graph->addPoint(vectors_.ptr<float>(i), (hnswlib::labeltype)i);
-            graph->setEf((size_t)params.checks);
-            hnswSpace_ = std::move(space);
-            hnsw_ = std::move(graph);
-        }
-        catch (const std::bad_alloc&)
-        {
-            CV_Error(Error::StsNoMem, cv::format("GalleryIndex::buildApproximate: out of memory for an HNSW graph of %d rows, M=%d",
-                                                 size(), params.hnswM));
-        }
-        catch (const std::runtime_error& e)
-        {
-            CV_Error(Error::StsError, cv::format("GalleryIndex::buildApproximate: hnswlib: %s", e.what()));
-        }
+        std::unique_ptr<detail::HnswGraph> graph(new detail::HnswGraph(dims(), params.hnswM, params.hnswEfConstruction,
+                                                                       params.seed));
+        graph->add(vectors_);
+        graph->setEf(params.checks);
+        hnsw_ = std::move(graph);
         annParams_ = params;
-#else
-        CV_UNUSED(params);
-        CV_Error(Error::StsNotImplemented, "GalleryIndex::buildApproximate: ANN_HNSW needs opencv_zsl built with hnswlib "
-                                           "(apt-get install libhnswlib-dev, then reconfigure)");
-#endif
-    }
-
-    void searchHnsw(const Mat& q, int k, Mat& idx, Mat& sim) const
-    {
-#ifdef ZSL_HAVE_HNSWLIB
-        idx.create(q.rows, k, CV_32S);
-        sim.create(q.rows, k, CV_32F);
-        // hnswlib's searches only read the graph (visited lists come from a locked pool): queries spread
-        // over threads safely. Its distance is 1 - <q, x> on normalised rows, exact: no re-ranking.
-        cv::parallel_for_(Range(0, q.rows), [&](const Range& r) {
-            std::vector<std::pair<float, int>> found;
-            for (int i = r.start; i < r.end; i++)
-            {
-                std::priority_queue<std::pair<float, hnswlib::labeltype>> result = hnsw_->searchKnn(q.ptr<float>(i), (size_t)k);
-                found.clear();
-                for (; !result.empty(); result.pop())
-                    found.emplace_back(result.top().first, (int)result.top().second);
-                std::sort(found.begin(), found.end()); // closest first; equal distances: lower row first
-                for (int j = 0; j < k; j++)
-                {
-                    const bool ok = j < (int)found.size();
-                    idx.at<int>(i, j) = ok ? found[j].second : -1;
-                    sim.at<float>(i, j) = ok ? 1.f - found[j].first : -FLT_MAX;
-                }
-            }
-        });
-#else
-        CV_UNUSED(q); CV_UNUSED(k); CV_UNUSED(idx); CV_UNUSED(sim);
-#endif
     }
 
     void searchApproximate(const Mat& q, int k, Mat& idx, Mat& sim) const
     {
-#ifdef ZSL_HAVE_HNSWLIB
         if (hnsw_)
         {
-            searchHnsw(q, k, idx, sim);
+            hnsw_->search(q, k, idx, sim);
             return;
         }
-#endif
 #ifdef HAVE_OPENCV_FLANN
         if (!ann_)
             CV_Error(Error::StsError, "GalleryIndex::search: SEARCH_APPROXIMATE needs buildApproximate() (or a saved index with one)");
@@ -369,20 +324,23 @@ public:
                 f.write(vectors_.data, vectors_.total() * sizeof(float));
             if (hasApproximate())
             {
-                // Only the parameters: load() rebuilds the structure from them (deterministic for the
-                // seed) instead of handing FLANN's or hnswlib's serialisation to their unchecked readers.
+                // FLANN: only the parameters, load() rebuilds the structure from them (deterministic for
+                // the seed) instead of handing FLANN's serialisation to its unchecked reader. HNSW: the
+                // graph in HnswGraph's own layout, which load() checks link by link.
+                const std::string graph = hnsw_ ? hnsw_->serialize() : std::string();
                 AnnHeader a;
                 std::memset(&a, 0, sizeof(a));
                 a.algorithm = annParams_.algorithm; a.trees = annParams_.trees; a.branching = annParams_.branching;
                 a.kmeansIterations = annParams_.kmeansIterations; a.checks = annParams_.checks; a.seed = annParams_.seed;
                 a.pcaDims = pcaBasis_.rows; a.rerank = annParams_.rerank;
-                a.bytes = 0; // no blob (files of the first version carry one, which load() skips)
-                a.crc = 0;
+                a.bytes = graph.size(); // FLANN: none (files of the first version carry one, which load() skips)
+                a.crc = crcOf(graph.data(), graph.size());
                 AnnHeaderV2Extension x;
                 x.hnswM = annParams_.hnswM;
                 x.hnswEfConstruction = annParams_.hnswEfConstruction;
                 f.write(&a, sizeof(a));
                 f.write(&x, sizeof(x));
+                f.write(graph);
             }
             f.write(kEndMagic, 8);
             f.commit();
@@ -400,12 +358,14 @@ public:
         };
         GalleryANNParams rebuild;
         bool hasApproximateStructure = false;
+        bool hasGraph = false; // version 3 HNSW files carry the graph itself
+        std::string hnswGraph;
         Header h;
         if (std::fread(&h, sizeof(h), 1, f) != 1)
             bad("too short for a header");
         if (std::memcmp(h.magic, kMagic, 8) != 0)
             bad("not a zsl gallery index (bad magic)");
-        if (h.version != 1 && h.version != kVersion)
+        if (h.version < 1 || h.version > kVersion)
             bad(cv::format("unsupported version %u (this build reads 1 to %u)", h.version, kVersion));
         // Sizes are checked against the file before anything is allocated.
         if (h.cols < 1 || h.cols > kMaxDims || h.rows < 1 || h.rows > (uint64_t)INT_MAX
@@ -467,10 +427,18 @@ public:
             const long pos = std::ftell(f);
             if (pos < 0 || a.bytes > fileSize || (uint64_t)pos + a.bytes + 8 > fileSize)
                 bad("ANN section larger than the file");
+            if (params.algorithm == ANN_HNSW && h.version >= 3)
+            {
+                hasGraph = true;
+                hnswGraph.assign((size_t)a.bytes, '\0');
+                if (std::fread(&hnswGraph[0], 1, hnswGraph.size(), f) != hnswGraph.size()
+                    || crcOf(hnswGraph.data(), hnswGraph.size()) != a.crc)
+                    bad("HNSW graph truncated or corrupt");
+            }
             // Files of the first version carry FLANN's serialisation: skipped, never parsed. FLANN's
             // readers trust their input (fuzzing found a tree count that allocates 8 GB; nodes are
             // read recursively), so the structure is rebuilt below from the checked parameters.
-            if (std::fseek(f, (long)a.bytes, SEEK_CUR) != 0)
+            else if (std::fseek(f, (long)a.bytes, SEEK_CUR) != 0)
                 bad("ANN section truncated");
             rebuild = params;
             hasApproximateStructure = true;
@@ -480,7 +448,25 @@ public:
             bad("end marker missing (truncated file)");
         if (hasApproximateStructure)
         {
-            if (approximateAvailable(rebuild.algorithm))
+            if (approximateAvailable(rebuild.algorithm) && hasGraph)
+            {
+                // Every link is checked before hnswlib walks the graph (bad() throws on a malformed one).
+                hnsw_ = detail::HnswGraph::restore(hnswGraph, vectors_, rebuild.hnswM, rebuild.hnswEfConstruction,
+                                                   rebuild.seed, bad);
+                if (hnsw_)
+                {
+                    hnsw_->setEf(rebuild.checks);
+                    annParams_ = rebuild;
+                }
+                else
+                {
+                    CV_LOG_WARNING(NULL, cv::format("GalleryIndex::load: '%s': the HNSW graph's levels are not those this "
+                                                    "build's hnswlib draws for its seed (another hnswlib or C++ library?): "
+                                                    "rebuilding it from its parameters", filename.c_str()).c_str());
+                    buildApproximate(rebuild);
+                }
+            }
+            else if (approximateAvailable(rebuild.algorithm))
             {
                 buildApproximate(rebuild); // deterministic: the structure that was saved
             }
@@ -495,10 +481,8 @@ public:
 
     static bool approximateAvailable(int algorithm)
     {
-#ifdef ZSL_HAVE_HNSWLIB
         if (algorithm == ANN_HNSW)
-            return true;
-#endif
+            return detail::HnswGraph::available();
 #ifdef HAVE_OPENCV_FLANN
         if (algorithm != ANN_HNSW)
             return true;
@@ -552,10 +536,7 @@ private:
     }
     std::unique_ptr<FlannIndex> ann_;
 #endif
-#ifdef ZSL_HAVE_HNSWLIB
-    std::unique_ptr<hnswlib::InnerProductSpace> hnswSpace_; // the graph keeps a pointer to it: destroyed after hnsw_
-    std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw_;
-#endif
+    std::unique_ptr<detail::HnswGraph> hnsw_;
     Mat pcaMean_, pcaBasis_, projected_;
     Mat vectors_;
     detail::LazyQuantizedRows quantized_; // 4-bit codes for single exact queries, built on first use

@@ -102,7 +102,8 @@ public:
         /** Hierarchical navigable small-world graph (Malkov & Yashunin 2018) through hnswlib, on inner
             products of the normalised vectors: 5-7x fewer ms per query than kd-trees at recall@10 0.95+,
             for a build 10-100x slower (doc/benchmarks.md). Built by inserting the rows in order on one
-            thread, so the graph is the same for the same data and seed. Needs opencv_zsl built with
+            thread, so the graph is the same for the same data and seed; save() writes the graph and
+            load() reads it back (no rebuild), add() inserts new rows into it. Needs opencv_zsl built with
             hnswlib (Debian libhnswlib-dev); otherwise buildApproximate() throws StsNotImplemented. */
         ANN_HNSW = 2
     };
@@ -118,18 +119,27 @@ public:
                                                       const std::vector<String>& ids = std::vector<String>());
 
     /** @brief Loads an index written by save().
-    An approximate structure is rebuilt from its saved parameters (deterministic for their seed:
-    the structure that was saved), so neither FLANN nor hnswlib ever parses bytes from the file (their
-    readers trust their input); loading therefore takes the structure's build time.
+    An ANN_HNSW graph is read back in the module's own layout, every link checked before the graph is
+    searched (a neighbour id beyond the rows, a list longer than the graph's M, a link to a level its
+    target is not on: a cv::Exception), so loading costs a read, not a build (200k x 300: seconds instead
+    of minutes). A graph whose element levels are not the ones this build's hnswlib draws for the seed
+    (saved by another hnswlib or C++ library), and HNSW files of format version 2, are rebuilt from their
+    parameters, with a warning. The FLANN structures are always rebuilt from their saved parameters
+    (deterministic for their seed: the structure that was saved), so FLANN never parses bytes from the
+    file (its readers trust their input); loading those takes their build time (about a second per 200k
+    rows).
     @throws cv::Exception on a missing, foreign, truncated or inconsistent file (checked before allocating).
     */
     CV_WRAP static Ptr<GalleryIndex> load(const String& filename);
 
-    /** @brief Writes the index (ids, normalised vectors and the parameters of the approximate structure when built) in a compact
-    binary form with a versioned header, atomically (temporary file + rename). */
+    /** @brief Writes the index (ids, normalised vectors and, when built, the approximate structure: an ANN_HNSW
+    graph itself, about 8 M bytes per row; FLANN's parameters) in a compact binary form with a versioned
+    header and CRCs, atomically (temporary file + rename). */
     CV_WRAP virtual void save(const String& filename) const = 0;
 
-    /** @brief Appends items; an approximate structure, if any, is dropped (call buildApproximate() again). */
+    /** @brief Appends items. An ANN_HNSW graph grows with them (inserted in row order: the graph that
+    buildApproximate() over all rows would give, at the cost of inserting only the new rows); a FLANN
+    structure is dropped (call buildApproximate() again). */
     CV_WRAP virtual void add(InputArray features, const std::vector<String>& ids = std::vector<String>()) = 0;
 
     /** @brief Builds the approximate search structure (replaces any previous one). */
