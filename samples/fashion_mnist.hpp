@@ -16,6 +16,7 @@
 #include "sample_cli.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -523,6 +524,34 @@ inline std::vector<double> calibrationGrid(const Mat& scores, int numSeen, int m
     return grid;
 }
 
+/** Sorted gaps (best seen score - best unseen score) of the rows whose true class is seen (truth <
+    numSeen, seen columns first): a calibration constant gamma turns exactly the seen rows with a gap
+    below gamma into unseen predictions. */
+inline std::vector<double> seenRowGaps(const Mat& scores, const Mat& truth, int numSeen)
+{
+    std::vector<double> gaps;
+    for (int i = 0; i < scores.rows; i++)
+    {
+        if (truth.at<int>(i) >= numSeen)
+            continue;
+        const float* s = scores.ptr<float>(i);
+        gaps.push_back(double(*std::max_element(s, s + numSeen)) - *std::max_element(s + numSeen, s + scores.cols));
+    }
+    std::sort(gaps.begin(), gaps.end());
+    return gaps;
+}
+
+/** The constant that turns the fraction `rate` of seen rows into unseen predictions: just above the
+    gap at that rank (0: no seen row flips). */
+inline double gammaForSeenFlipRate(const std::vector<double>& sortedGaps, double rate)
+{
+    CV_Assert(!sortedGaps.empty() && rate >= 0 && rate <= 1);
+    const size_t k = (size_t)std::floor(rate * sortedGaps.size());
+    if (k == 0)
+        return std::min(0.0, sortedGaps.front() - 1e-6);
+    return sortedGaps[std::min(k, sortedGaps.size()) - 1] + 1e-6;
+}
+
 /** Result of seen-class-only selection. */
 struct Selection
 {
@@ -530,6 +559,12 @@ struct Selection
     double validationZsl = 0;  //!< mean pseudo-unseen ZSL per-class top-1 over the folds
     double validationH = 0;    //!< mean pseudo-GZSL H over the folds at the chosen calibration
     double calibration = 0;    //!< chosen constant, relative to the score scale of a model trained like the folds'
+    /** Rate-matched calibration: the fraction of seen validation rows that the best constant of the folds
+        turns into unseen predictions (one rate for all folds, best mean H). The final model gets the
+        constant that flips the same fraction of its own seen validation rows (gammaForSeenFlipRate()),
+        which does not depend on its score scale, unlike `calibration`. */
+    double seenFlipRate = 0;
+    double validationHAtRate = 0; //!< mean pseudo-GZSL H over the folds at that rate
     int candidates = 0;        //!< candidates scored (after the grid's extensions)
     int extensions = 0;        //!< extension rounds of the grid (cv::zsl::HyperParamGrid)
     bool stoppedAtBound = false; //!< the best still sat on an edge when the extension bound was reached
@@ -642,6 +677,24 @@ inline Selection selectOnSeenClasses(int method, const FeatureSet& train, const 
         truths.push_back(indexLabels(f.va.label, order));
         std::vector<double> g = calibrationGrid(s, (int)f.s.size(), 200);
         grid.insert(grid.end(), g.begin(), g.end());
+    }
+    // Rate-matched: one flip rate of the seen validation rows for all folds, each fold's constant its own.
+    std::vector<std::vector<double>> seenGaps;
+    for (size_t k = 0; k < fs.size(); k++)
+        seenGaps.push_back(seenRowGaps(scores[k], truths[k], (int)fs[k].s.size()));
+    best.validationHAtRate = -1;
+    for (int step = 0; step <= 400; step++)
+    {
+        const double rate = step / 400.0;
+        double h = 0;
+        for (size_t k = 0; k < fs.size(); k++)
+            h += gzslFromScores(scores[k], truths[k], (int)fs[k].s.size(), gammaForSeenFlipRate(seenGaps[k], rate)).harmonic
+                 / fs.size();
+        if (h > best.validationHAtRate)
+        {
+            best.validationHAtRate = h;
+            best.seenFlipRate = rate;
+        }
     }
     best.validationH = -1;
     for (double gamma : grid)

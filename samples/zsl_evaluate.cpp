@@ -30,6 +30,10 @@ struct Row
     // themselves (an upper bound on what any calibration could reach; it steers nothing).
     GzslAccuracy oracle;
     double oracleGamma = 0;
+    // Rate-matched calibration (Selection::seenFlipRate): the constant that flips the folds' chosen
+    // fraction of the final model's own seen validation rows.
+    GzslAccuracy rateCalibrated;
+    double flipRate = 0, rateGamma = 0;
     double gamma = 0, valZsl = 0, valH = 0, seconds = 0;
     String params;
     bool drawn = false;
@@ -306,28 +310,43 @@ int main(int argc, char** argv)
                 row.calibrated = gzslFromScores(scores, truth, (int)split.seen.size(), sel.calibration);
                 row.gamma = sel.calibration;
                 row.oracleGamma = selectCalibrationFromScores(scores, truth, (int)split.seen.size(), row.oracle);
+                {
+                    Mat valScores;
+                    zsl->computeScores(va.X, valScores); // seen-class validation images only
+                    row.flipRate = sel.seenFlipRate;
+                    row.rateGamma = gammaForSeenFlipRate(seenRowGaps(valScores, indexLabels(va.label, order),
+                                                                     (int)split.seen.size()), sel.seenFlipRate);
+                    row.rateCalibrated = gzslFromScores(scores, truth, (int)split.seen.size(), row.rateGamma);
+                }
                 row.valZsl = sel.validationZsl;
                 row.valH = sel.validationH;
                 row.params = describeParams(sel.params) + format(" (%d cand., %d ext.%s)", sel.candidates, sel.extensions,
                                                                  sel.stoppedAtBound ? ", at bound" : "");
                 row.seconds = selectSeconds[method] + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                std::cout << format("%-10s ZSL %.4f | GZSL s %.4f u %.4f H %.4f | calibrated (gamma %.4g) s %.4f u %.4f H %.4f | %s (%.1f s) | test-optimal gamma %.4g H %.4f (diagnostic)\n",
+                std::cout << format("%-10s ZSL %.4f | GZSL s %.4f u %.4f H %.4f | calibrated (gamma %.4g) s %.4f u %.4f H %.4f | "
+                                    "rate-matched (rate %.4f, gamma %.4g) s %.4f u %.4f H %.4f | %s (%.1f s) | "
+                                    "test-optimal gamma %.4g H %.4f (diagnostic)\n",
                                     row.method.c_str(), row.zsl, row.raw.seen, row.raw.unseen, row.raw.harmonic, row.gamma,
-                                    row.calibrated.seen, row.calibrated.unseen, row.calibrated.harmonic, row.params.c_str(),
-                                    row.seconds, row.oracleGamma, row.oracle.harmonic);
+                                    row.calibrated.seen, row.calibrated.unseen, row.calibrated.harmonic, row.flipRate, row.rateGamma,
+                                    row.rateCalibrated.seen, row.rateCalibrated.unseen, row.rateCalibrated.harmonic,
+                                    row.params.c_str(), row.seconds, row.oracleGamma, row.oracle.harmonic);
                 rows.push_back(row);
             }
         }
 
         // Table: per split and mean over splits.
         std::ostringstream md;
-        // The last two columns are the test-optimal calibration (diagnostic, see Row::oracle).
-        md << "| split | method | ZSL top-1 (unseen) | GZSL s | GZSL u | GZSL H | gamma | cal. s | cal. u | cal. H | params | test-optimal gamma | its H |\n";
-        md << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        // "rate-matched": Selection::seenFlipRate; the last two columns are the test-optimal calibration
+        // (diagnostic, see Row::oracle).
+        md << "| split | method | ZSL top-1 (unseen) | GZSL s | GZSL u | GZSL H | gamma | cal. s | cal. u | cal. H | "
+              "flip rate | rate gamma | rate s | rate u | rate H | params | test-optimal gamma | its H |\n";
+        md << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const Row& r : rows)
-            md << format("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3g | %.3f | %.3f | %.3f | %s | %.3g | %.3f |\n", r.split.c_str(), r.method.c_str(),
-                         r.zsl, r.raw.seen, r.raw.unseen, r.raw.harmonic, r.gamma, r.calibrated.seen, r.calibrated.unseen,
-                         r.calibrated.harmonic, r.params.c_str(), r.oracleGamma, r.oracle.harmonic);
+            md << format("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3g | %.3f | %.3f | %.3f | %.3f | %.3g | %.3f | %.3f | %.3f | %s | %.3g | %.3f |\n",
+                         r.split.c_str(), r.method.c_str(), r.zsl, r.raw.seen, r.raw.unseen, r.raw.harmonic, r.gamma,
+                         r.calibrated.seen, r.calibrated.unseen, r.calibrated.harmonic, r.flipRate, r.rateGamma,
+                         r.rateCalibrated.seen, r.rateCalibrated.unseen, r.rateCalibrated.harmonic, r.params.c_str(),
+                         r.oracleGamma, r.oracle.harmonic);
         for (int group = 0; group < 2; group++)
             for (int method : methods)
             {
@@ -342,14 +361,17 @@ int main(int argc, char** argv)
                         mean.calibrated.seen += r.calibrated.seen; mean.calibrated.unseen += r.calibrated.unseen;
                         mean.calibrated.harmonic += r.calibrated.harmonic;
                         mean.oracle.harmonic += r.oracle.harmonic;
+                        mean.rateCalibrated.seen += r.rateCalibrated.seen; mean.rateCalibrated.unseen += r.rateCalibrated.unseen;
+                        mean.rateCalibrated.harmonic += r.rateCalibrated.harmonic;
                         n++;
                     }
                 if (n == 0)
                     continue;
-                md << format("| **mean %s** | %s | %.3f | %.3f | %.3f | %.3f | | %.3f | %.3f | %.3f | %d splits | | %.3f |\n",
+                md << format("| **mean %s** | %s | %.3f | %.3f | %.3f | %.3f | | %.3f | %.3f | %.3f | | | %.3f | %.3f | %.3f | %d splits | | %.3f |\n",
                              group ? "drawn" : "splits.json", name.c_str(), mean.zsl / n, mean.raw.seen / n, mean.raw.unseen / n,
                              mean.raw.harmonic / n, mean.calibrated.seen / n, mean.calibrated.unseen / n,
-                             mean.calibrated.harmonic / n, n, mean.oracle.harmonic / n);
+                             mean.calibrated.harmonic / n, mean.rateCalibrated.seen / n, mean.rateCalibrated.unseen / n,
+                             mean.rateCalibrated.harmonic / n, n, mean.oracle.harmonic / n);
             }
         md << "\nBackbone supervised per-class top-1 on seen-class test images:";
         double meanAcc = 0;

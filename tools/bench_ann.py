@@ -6,7 +6,7 @@ same embedding-like vectors and the same exact top-10, interleaved rounds, media
 
 Round r: perf/bench_ann (writes the normalised gallery, the queries and the exact top-10 in round 1 and
 reuses them after), then hnswlib (python3-hnswlib), then FAISS IndexHNSWFlat (python3-faiss), each
-building its index and sweeping its search knob. All HNSW use M=16, efConstruction=200 on inner products
+building its index and sweeping its search knob. All HNSW use M=16, efConstruction=200 (--efc) on inner products
 of the normalised vectors. Builds: cv::zsl's HNSW inserts on one thread (deterministic graph); the
 peers are measured on one thread too (same work), and the table says so. Searches use every core.
 Each implementation then saves its index and loads it back (median of 3 loads; hnswlib's and FAISS's
@@ -63,11 +63,11 @@ def timed_persist(impl, kind, save, load, path):
     return (impl, kind, saved, statistics.median(loads), mb)
 
 
-def peer_hnswlib(x, q, exact, k, threads, persisted, build_threads=1):
+def peer_hnswlib(x, q, exact, k, threads, persisted, build_threads=1, efc=200):
     import hnswlib
     out = []
     index = hnswlib.Index(space="ip", dim=x.shape[1])
-    index.init_index(max_elements=len(x), ef_construction=200, M=16, random_seed=0)
+    index.init_index(max_elements=len(x), ef_construction=efc, M=16, random_seed=0)
     index.set_num_threads(build_threads)
     t0 = time.perf_counter()
     index.add_items(x, np.arange(len(x)))
@@ -81,16 +81,17 @@ def peer_hnswlib(x, q, exact, k, threads, persisted, build_threads=1):
     def load(path):
         back = hnswlib.Index(space="ip", dim=x.shape[1])
         back.load_index(path, max_elements=len(x))
+        del back
     persisted.append(timed_persist("hnswlib", "hnsw", index.save_index, load,
                                    os.path.join(tempfile.gettempdir(), "zsl_bench_hnswlib.bin")))
     return out
 
 
-def peer_faiss(x, q, exact, k, threads, persisted, build_threads=1):
+def peer_faiss(x, q, exact, k, threads, persisted, build_threads=1, efc=200):
     import faiss
     out = []
     index = faiss.IndexHNSWFlat(x.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = 200
+    index.hnsw.efConstruction = efc
     faiss.omp_set_num_threads(build_threads)
     t0 = time.perf_counter()
     index.add(x)
@@ -107,7 +108,7 @@ def peer_faiss(x, q, exact, k, threads, persisted, build_threads=1):
 
 def module_round(exe, args, reuse, persisted):
     cmd = [exe, f"--rows={args.rows}", f"--dim={args.dim}", f"--queries={args.queries}", f"--k={args.k}",
-           f"--out={args.out}", "--hnsw-ef=" + ",".join(map(str, EFS))]
+           f"--out={args.out}", "--hnsw-ef=" + ",".join(map(str, EFS)), f"--hnsw-efc={args.efc}"]
     if reuse:
         cmd.append("--reuse")
     text = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -139,6 +140,7 @@ def main():
     ap.add_argument("--out", default="/tmp/zsl_ann")
     ap.add_argument("--max-load", type=float, default=0.5)
     ap.add_argument("--no-faiss", action="store_true", help="skip the FAISS peer (its one-thread build is the slowest)")
+    ap.add_argument("--efc", type=int, default=200, help="efConstruction of every HNSW (module, hnswlib, FAISS)")
     ap.add_argument("--hnswlib-build-threads", type=int, default=1,
                     help="threads of hnswlib's build (1: the same work as ours; more: hnswlib's usual parallel insertion)")
     ap.add_argument("--faiss-build-threads", type=int, default=1, help="threads of FAISS's build (1: the same work as ours)")
@@ -158,9 +160,9 @@ def main():
         x = np.fromfile(os.path.join(args.out, "gallery.f32"), dtype=np.float32).reshape(args.rows, args.dim)
         q = np.fromfile(os.path.join(args.out, "queries.f32"), dtype=np.float32).reshape(args.queries, args.dim)
         exact = np.fromfile(os.path.join(args.out, "exact.i32"), dtype=np.int32).reshape(args.queries, args.k)
-        record(peer_hnswlib(x, q, exact, args.k, threads, persisted, args.hnswlib_build_threads))
+        record(peer_hnswlib(x, q, exact, args.k, threads, persisted, args.hnswlib_build_threads, args.efc))
         if not args.no_faiss:
-            record(peer_faiss(x, q, exact, args.k, threads, persisted, args.faiss_build_threads))
+            record(peer_faiss(x, q, exact, args.k, threads, persisted, args.faiss_build_threads, args.efc))
     print(f"approximate search, {args.rows} x {args.dim} embedding-like vectors, {args.queries} queries, top-{args.k}, "
           f"{args.rounds} interleaved rounds (medians), searches on {threads} threads; "
           f"1-minute load average {min(loads):.2f}-{max(loads):.2f} at the rounds' starts")

@@ -99,6 +99,7 @@ void persist(const Ptr<GalleryIndex>& g, const Mat& q, int k, const std::string&
     Ptr<GalleryIndex> back;
     for (int r = 0; r < 3; r++)
     {
+        back.release(); // one loaded copy at a time: a second one of a 2M gallery pushes the file out of the page cache
         t0 = now();
         back = GalleryIndex::load(path);
         loads.push_back(now() - t0);

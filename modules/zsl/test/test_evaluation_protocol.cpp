@@ -39,8 +39,8 @@ std::string poisonedFashionDir()
     return dir;
 }
 
-// Rows "| split | method | ZSL | s | u | H | gamma | cal. s | cal. u | cal. H | params | test-optimal gamma | its H |" of
-// the Markdown table.
+// Rows "| split | method | ZSL | s | u | H | gamma | cal. s | cal. u | cal. H | flip rate | rate gamma | rate s | rate u |
+// rate H | params | test-optimal gamma | its H |" of the Markdown table.
 std::map<std::string, std::vector<std::string> > tableRows(const std::string& path)
 {
     std::ifstream f(path);
@@ -88,12 +88,15 @@ TEST(ZSL_EvaluationProtocol, choicesReadNoTestImage)
         ASSERT_EQ(tables[1].count(row.first), 1u);
         const std::vector<std::string>& clean = row.second;
         const std::vector<std::string>& dirty = tables[1][row.first];
+        ASSERT_EQ(clean.size(), 18u);
         EXPECT_EQ(clean[6], dirty[6]);   // gamma
-        EXPECT_EQ(clean[10], dirty[10]); // chosen hyper-parameters, grid size and extensions
+        EXPECT_EQ(clean[10], dirty[10]); // rate-matched calibration: the folds' flip rate of seen rows,
+        EXPECT_EQ(clean[11], dirty[11]); // and the constant it gives on the final model's seen validation rows
+        EXPECT_EQ(clean[15], dirty[15]); // chosen hyper-parameters, grid size and extensions
         EXPECT_NE(clean[2], dirty[2]);   // the noise did reach the test figures
-        // The test-optimal constant (diagnostic columns) bounds the seen-only calibration's H from above.
-        ASSERT_EQ(clean.size(), 13u);
-        EXPECT_GE(std::stod(clean[12]) + 1e-3, std::stod(clean[9]));
+        // The test-optimal constant (diagnostic columns) bounds both seen-only calibrations' H from above.
+        EXPECT_GE(std::stod(clean[17]) + 1e-3, std::stod(clean[9]));
+        EXPECT_GE(std::stod(clean[17]) + 1e-3, std::stod(clean[14]));
     }
 }
 
