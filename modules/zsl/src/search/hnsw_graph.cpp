@@ -68,6 +68,27 @@ struct BlobReader
     }
 };
 
+// hnswlib 0.6.2's insertion search prefetches the id after the last one of a neighbour list
+// (searchBaseLayer, `*(datal + j + 1)`; nmslib/hnswlib#107, #578): for a full list on an element's top
+// level that reads 4 bytes past the block addPoint() allocated for the upper levels (found by ASan in
+// fuzz_gallery_index). The element's upper-level block is replaced right after its insertion by a copy
+// with one spare id, so the read stays inside; hnswlib frees it with free() as its own.
+const size_t kUpperLevelPadding = sizeof(hnswlib::tableint);
+
+void padUpperLevels(hnswlib::HierarchicalNSW<float>& g, hnswlib::tableint id)
+{
+    const int level = g.element_levels_[id];
+    if (level <= 0)
+        return;
+    const size_t bytes = g.size_links_per_element_ * level + 1; // as addPoint() allocates it
+    char* padded = static_cast<char*>(std::calloc(bytes + kUpperLevelPadding, 1));
+    if (!padded)
+        throw std::bad_alloc();
+    std::memcpy(padded, g.linkLists_[id], bytes);
+    std::free(g.linkLists_[id]);
+    g.linkLists_[id] = padded;
+}
+
 } // namespace
 
 struct HnswGraph::Impl
@@ -109,7 +130,10 @@ void HnswGraph::add(const Mat& rows)
         // In row order on one thread: hnswlib's parallel insertion makes the graph depend on the
         // scheduling, and the same rows and seed must give the same graph (and the same answers).
         for (int i = 0; i < rows.rows; i++)
+        {
             g.addPoint(rows.ptr<float>(i), (hnswlib::labeltype)(first + i));
+            padUpperLevels(g, (hnswlib::tableint)(first + i));
+        }
     });
 }
 
@@ -212,8 +236,8 @@ std::unique_ptr<HnswGraph> HnswGraph::restore(const std::string& blob, const Mat
         g.linkLists_[i] = nullptr;
         if (level > 0)
         {
-            // As addPoint() allocates it (one spare byte included).
-            const size_t bytes = g.size_links_per_element_ * level + 1;
+            // As addPoint() allocates it (one spare byte included), padded as padUpperLevels() does.
+            const size_t bytes = g.size_links_per_element_ * level + 1 + kUpperLevelPadding;
             g.linkLists_[i] = static_cast<char*>(std::calloc(bytes, 1));
             if (!g.linkLists_[i])
                 CV_Error(Error::StsNoMem, "HnswGraph::restore: out of memory for the upper levels");
