@@ -505,17 +505,21 @@ inline cv::zsl::GzslAccuracy gzslFromScores(const Mat& scores, const Mat& truth,
     return cv::zsl::evaluateGzsl(pred, truth, seenMask);
 }
 
+/** Best seen score minus best unseen score of row i (seen columns first): the constant above which the
+    row's prediction turns to an unseen class. */
+inline double seenUnseenGap(const Mat& scores, int i, int numSeen)
+{
+    const float* s = scores.ptr<float>(i);
+    return double(*std::max_element(s, s + numSeen)) - *std::max_element(s + numSeen, s + scores.cols);
+}
+
 /** Candidate calibration constants: H only changes where a sample's best seen and best unseen scores
     swap, so the gaps (best seen - best unseen) of the samples, plus 0, are an exhaustive grid. */
 inline std::vector<double> calibrationGrid(const Mat& scores, int numSeen, int maxPoints = 400)
 {
     std::vector<double> gaps;
     for (int i = 0; i < scores.rows; i++)
-    {
-        const float* s = scores.ptr<float>(i);
-        const float bestSeen = *std::max_element(s, s + numSeen), bestUnseen = *std::max_element(s + numSeen, s + scores.cols);
-        gaps.push_back(double(bestSeen) - bestUnseen);
-    }
+        gaps.push_back(seenUnseenGap(scores, i, numSeen));
     std::sort(gaps.begin(), gaps.end());
     std::vector<double> grid{0.0};
     const size_t step = std::max<size_t>(1, gaps.size() / maxPoints);
@@ -531,12 +535,8 @@ inline std::vector<double> seenRowGaps(const Mat& scores, const Mat& truth, int 
 {
     std::vector<double> gaps;
     for (int i = 0; i < scores.rows; i++)
-    {
-        if (truth.at<int>(i) >= numSeen)
-            continue;
-        const float* s = scores.ptr<float>(i);
-        gaps.push_back(double(*std::max_element(s, s + numSeen)) - *std::max_element(s + numSeen, s + scores.cols));
-    }
+        if (truth.at<int>(i) < numSeen)
+            gaps.push_back(seenUnseenGap(scores, i, numSeen));
     std::sort(gaps.begin(), gaps.end());
     return gaps;
 }
@@ -564,7 +564,6 @@ struct Selection
         constant that flips the same fraction of its own seen validation rows (gammaForSeenFlipRate()),
         which does not depend on its score scale, unlike `calibration`. */
     double seenFlipRate = 0;
-    double validationHAtRate = 0; //!< mean pseudo-GZSL H over the folds at that rate
     int candidates = 0;        //!< candidates scored (after the grid's extensions)
     int extensions = 0;        //!< extension rounds of the grid (cv::zsl::HyperParamGrid)
     bool stoppedAtBound = false; //!< the best still sat on an edge when the extension bound was reached
@@ -682,7 +681,7 @@ inline Selection selectOnSeenClasses(int method, const FeatureSet& train, const 
     std::vector<std::vector<double>> seenGaps;
     for (size_t k = 0; k < fs.size(); k++)
         seenGaps.push_back(seenRowGaps(scores[k], truths[k], (int)fs[k].s.size()));
-    best.validationHAtRate = -1;
+    double bestRateH = -1;
     for (int step = 0; step <= 400; step++)
     {
         const double rate = step / 400.0;
@@ -690,9 +689,9 @@ inline Selection selectOnSeenClasses(int method, const FeatureSet& train, const 
         for (size_t k = 0; k < fs.size(); k++)
             h += gzslFromScores(scores[k], truths[k], (int)fs[k].s.size(), gammaForSeenFlipRate(seenGaps[k], rate)).harmonic
                  / fs.size();
-        if (h > best.validationHAtRate)
+        if (h > bestRateH)
         {
-            best.validationHAtRate = h;
+            bestRateH = h;
             best.seenFlipRate = rate;
         }
     }

@@ -448,27 +448,25 @@ public:
             bad("end marker missing (truncated file)");
         if (hasApproximateStructure)
         {
-            if (approximateAvailable(rebuild.algorithm) && hasGraph)
+            if (approximateAvailable(rebuild.algorithm))
             {
-                // Every link is checked before hnswlib walks the graph (bad() throws on a malformed one).
-                hnsw_ = detail::HnswGraph::restore(hnswGraph, vectors_, rebuild.hnswM, rebuild.hnswEfConstruction,
-                                                   rebuild.seed, bad);
+                if (hasGraph)
+                {
+                    // Every link is checked before hnswlib walks the graph (bad() throws on a malformed one).
+                    hnsw_ = detail::HnswGraph::restore(hnswGraph, vectors_, rebuild.hnswM, rebuild.hnswEfConstruction,
+                                                       rebuild.seed, bad);
+                    if (!hnsw_)
+                        CV_LOG_WARNING(NULL, cv::format("GalleryIndex::load: '%s': the HNSW graph's levels are not those "
+                                                        "this build's hnswlib draws for its seed (another hnswlib or C++ "
+                                                        "library?): rebuilding it from its parameters", filename.c_str()).c_str());
+                }
                 if (hnsw_)
                 {
                     hnsw_->setEf(rebuild.checks);
                     annParams_ = rebuild;
                 }
                 else
-                {
-                    CV_LOG_WARNING(NULL, cv::format("GalleryIndex::load: '%s': the HNSW graph's levels are not those this "
-                                                    "build's hnswlib draws for its seed (another hnswlib or C++ library?): "
-                                                    "rebuilding it from its parameters", filename.c_str()).c_str());
-                    buildApproximate(rebuild);
-                }
-            }
-            else if (approximateAvailable(rebuild.algorithm))
-            {
-                buildApproximate(rebuild); // deterministic: the structure that was saved
+                    buildApproximate(rebuild); // deterministic: the structure that was saved
             }
             else
             {

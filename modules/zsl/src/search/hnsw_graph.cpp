@@ -75,12 +75,18 @@ struct BlobReader
 // with one spare id, so the read stays inside; hnswlib frees it with free() as its own.
 const size_t kUpperLevelPadding = sizeof(hnswlib::tableint);
 
+//! Size of an element's upper-level block as addPoint() allocates it (one spare byte included).
+size_t upperLevelBytes(const hnswlib::HierarchicalNSW<float>& g, int level)
+{
+    return g.size_links_per_element_ * level + 1;
+}
+
 void padUpperLevels(hnswlib::HierarchicalNSW<float>& g, hnswlib::tableint id)
 {
     const int level = g.element_levels_[id];
     if (level <= 0)
         return;
-    const size_t bytes = g.size_links_per_element_ * level + 1; // as addPoint() allocates it
+    const size_t bytes = upperLevelBytes(g, level);
     char* padded = static_cast<char*>(std::calloc(bytes + kUpperLevelPadding, 1));
     if (!padded)
         throw std::bad_alloc();
@@ -98,9 +104,9 @@ struct HnswGraph::Impl
     hnswlib::HierarchicalNSW<float> graph;
     int dims;
 
-    Impl(int d, int M, int efConstruction, int seed, size_t capacity)
-        : space((size_t)d), graph(&space, std::max<size_t>(capacity, 1), (size_t)M, (size_t)efConstruction,
-                                  (size_t)(uint32_t)seed), dims(d)
+    // Room for one element: hnswlib allocates its capacity up front, add() and restore() resize it.
+    Impl(int d, int M, int efConstruction, int seed)
+        : space((size_t)d), graph(&space, 1, (size_t)M, (size_t)efConstruction, (size_t)(uint32_t)seed), dims(d)
     {
     }
 };
@@ -110,7 +116,7 @@ bool HnswGraph::available() { return true; }
 HnswGraph::HnswGraph(int dims, int M, int efConstruction, int seed)
 {
     CV_Assert(dims > 0 && M >= 2 && efConstruction >= 1);
-    hnswlibCall("HnswGraph", [&]() { impl_.reset(new Impl(dims, M, efConstruction, seed, 1)); });
+    hnswlibCall("HnswGraph", [&]() { impl_.reset(new Impl(dims, M, efConstruction, seed)); });
 }
 
 HnswGraph::~HnswGraph() {}
@@ -236,9 +242,8 @@ std::unique_ptr<HnswGraph> HnswGraph::restore(const std::string& blob, const Mat
         g.linkLists_[i] = nullptr;
         if (level > 0)
         {
-            // As addPoint() allocates it (one spare byte included), padded as padUpperLevels() does.
-            const size_t bytes = g.size_links_per_element_ * level + 1 + kUpperLevelPadding;
-            g.linkLists_[i] = static_cast<char*>(std::calloc(bytes, 1));
+            // Padded as padUpperLevels() does.
+            g.linkLists_[i] = static_cast<char*>(std::calloc(upperLevelBytes(g, level) + kUpperLevelPadding, 1));
             if (!g.linkLists_[i])
                 CV_Error(Error::StsNoMem, "HnswGraph::restore: out of memory for the upper levels");
         }
