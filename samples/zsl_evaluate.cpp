@@ -8,6 +8,8 @@
 //
 //   ./build/zsl_evaluate                 # all splits, all methods
 //   ./build/zsl_evaluate --methods=ESZSL,SAE --splits=split1 --train-per-class=300
+//   ./build/zsl_evaluate --methods=CADA_VAE --ensemble=5     # seed spread of the final model, and its ensemble
+//   ./build/zsl_evaluate --feature-layer='onnx_node!/layer4/layer4.1/Relu_1'   # another backbone layer
 #include "sample_cli.hpp"
 #include <opencv2/zsl/atomic_file.hpp>
 #include "fashion_mnist.hpp"
@@ -111,6 +113,8 @@ int main(int argc, char** argv)
         "{test-per-class | 0    | test images per class (0: all 1000) }"
         "{extra-splits   | 0    | also evaluate this many further admissible splits drawn with --extra-seed (see drawAdmissibleSplits) }"
         "{extra-seed     | 2026 | seed of the drawn splits }"
+        "{feature-layer  |      | backbone layer whose flattened output is the feature (default: the global pooling, 128-d) }"
+        "{ensemble       | 1    | final models per method trained with seeds seed..seed+K-1, scores averaged (choices are made with one) }"
         "{markdown       |      | also write the table as Markdown to this file }";
     zsl_samples::Cli cli(argc, argv, keys, "Zero-shot / generalised zero-shot evaluation of every cv::zsl method on Fashion-MNIST splits");
     const cv::CommandLineParser& parser = cli.parser;
@@ -135,6 +139,7 @@ int main(int argc, char** argv)
     const int trainPerClass = (int)cli.integer("train-per-class", 0, 2000000000), valPerClass = (int)cli.integer("val-per-class", 0, 2000000000);
     const int testPerClass = (int)cli.integer("test-per-class", 0, 2000000000);
     const int extraSplits = (int)cli.integer("extra-splits", 0, 1000);
+    const int ensemble = (int)cli.integer("ensemble", 1, 100);
     const uint64_t extraSeed = (uint64_t)cli.integer("extra-seed", 0, 2000000000);
     if (!parser.check())
     {
@@ -165,6 +170,7 @@ int main(int argc, char** argv)
                 std::cerr << "zsl_evaluate: only " << drawn.size() << " admissible further splits exist" << std::endl;
             splits.insert(splits.end(), drawn.begin(), drawn.end());
         }
+        const String featureLayer = parser.get<String>("feature-layer");
         std::vector<int> methods;
         const String methodArg = parser.get<String>("methods");
         if (methodArg == "all")
@@ -208,7 +214,7 @@ int main(int argc, char** argv)
                 std::cout << " '" << classes.names[u] << "'";
             std::cout << std::endl;
             const String modelPath = dataDir + "/backbone_" + split.backbone + ".onnx";
-            Ptr<VisualEncoder> encoder = VisualEncoder::create(modelPath, "", fashionPreprocessing());
+            Ptr<VisualEncoder> encoder = VisualEncoder::create(modelPath, "", fashionPreprocessing(), featureLayer);
 
             // Seen-class images only for training (index % 10 != 0) and validation (index % 10 == 0).
             std::vector<Mat> trImg, vaImg;
@@ -303,16 +309,54 @@ int main(int argc, char** argv)
                 zsl->setMode(ZeroShotClassifier::MODE_ZSL);
                 zsl->predict(teUnseen.X, pred, sc, 1);
                 row.zsl = perClassAccuracy(pred, indexLabels(teUnseen.label, order));
-                Mat scores;
+                Mat scores, valScores;
                 zsl->computeScores(te.X, scores);
+                zsl->computeScores(va.X, valScores); // seen-class validation images only
+                for (int k = 1; k < ensemble; k++)
+                {
+                    ZeroShotClassifier::Params p = sel.params;
+                    p.seed += (uint64)k;
+                    Ptr<ZeroShotClassifier> member = ZeroShotClassifier::create(p);
+                    member->train(tr.X, indexLabels(tr.label, split.seen), classes.subset(split.seen));
+                    member->setUnseenClasses(classes.subset(split.unseen));
+                    Mat s, v;
+                    member->computeScores(te.X, s);
+                    member->computeScores(va.X, v);
+                    {
+                        const GzslAccuracy m = gzslFromScores(s, indexLabels(te.label, order), (int)split.seen.size(), sel.calibration);
+                        std::cout << format("  ensemble member %d (seed %llu): calibrated H %.4f (s %.4f u %.4f)\n", k,
+                                            (unsigned long long)p.seed, m.harmonic, m.seen, m.unseen);
+                    }
+                    scores += s;
+                    valScores += v;
+                }
+                if (ensemble > 1)
+                {
+                    scores /= ensemble;
+                    valScores /= ensemble;
+                    // ZSL among the unseen classes from the averaged scores
+                    Mat uScores = scores.colRange((int)split.seen.size(), scores.cols);
+                    std::vector<int> zslPred;
+                    std::vector<int> zslTruth;
+                    Mat truthAll = indexLabels(te.label, order);
+                    for (int r = 0; r < scores.rows; r++)
+                    {
+                        const int t = truthAll.at<int>(r);
+                        if (t < (int)split.seen.size())
+                            continue;
+                        Point mx;
+                        minMaxLoc(uScores.row(r), nullptr, nullptr, nullptr, &mx);
+                        zslPred.push_back(mx.x + (int)split.seen.size());
+                        zslTruth.push_back(t);
+                    }
+                    row.zsl = perClassAccuracy(zslPred, zslTruth);
+                }
                 Mat truth = indexLabels(te.label, order);
                 row.raw = gzslFromScores(scores, truth, (int)split.seen.size(), 0.0);
                 row.calibrated = gzslFromScores(scores, truth, (int)split.seen.size(), sel.calibration);
                 row.gamma = sel.calibration;
                 row.oracleGamma = selectCalibrationFromScores(scores, truth, (int)split.seen.size(), row.oracle);
                 {
-                    Mat valScores;
-                    zsl->computeScores(va.X, valScores); // seen-class validation images only
                     row.flipRate = sel.seenFlipRate;
                     row.rateGamma = gammaForSeenFlipRate(seenRowGaps(valScores, indexLabels(va.label, order),
                                                                      (int)split.seen.size()), sel.seenFlipRate);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <sys/wait.h>
 
 namespace opencv_test { namespace {
 
@@ -98,6 +99,50 @@ TEST(ZSL_EvaluationProtocol, choicesReadNoTestImage)
         EXPECT_GE(std::stod(clean[17]) + 1e-3, std::stod(clean[9]));
         EXPECT_GE(std::stod(clean[17]) + 1e-3, std::stod(clean[14]));
     }
+}
+
+// --ensemble=K averages the scores of K final models trained with consecutive seeds; a deterministic
+// closed-form method gives K identical members, so every figure and choice must equal the single model's.
+TEST(ZSL_EvaluationProtocol, ensembleOfIdenticalMembersEqualsOneModel)
+{
+    const std::string program = evaluateProgram();
+    if (program.empty())
+        GTEST_SKIP() << "zsl_evaluate is not built (set ZSL_BUILD_DIR)";
+    if (!std::filesystem::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz"))
+        GTEST_SKIP() << "Fashion-MNIST is not installed (dataset-fashion-mnist, tools/install_deps.sh)";
+    std::map<std::string, std::vector<std::string> > tables[2];
+    for (int k = 0; k < 2; k++)
+    {
+        const std::string md = zsltest::tempDir() + cv::format("/ensemble%d.md", k);
+        const std::string cmd = program + " --methods=ESZSL --splits=split2 --train-per-class=60 --val-per-class=30 "
+                                "--test-per-class=60 --ensemble=" + std::to_string(k ? 3 : 1) + " --markdown=" + md +
+                                " > " + md + ".log 2>&1";
+        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+        tables[k] = tableRows(md);
+    }
+    ASSERT_EQ(tables[0].size(), 1u);
+    ASSERT_EQ(tables[1].size(), 1u);
+    EXPECT_EQ(tables[0].begin()->second, tables[1].begin()->second);
+}
+
+// A feature layer the backbone does not have is a cv::Exception that names it, exit status 1, no table.
+TEST(ZSL_EvaluationProtocol, unknownFeatureLayerIsNamed)
+{
+    const std::string program = evaluateProgram();
+    if (program.empty())
+        GTEST_SKIP() << "zsl_evaluate is not built (set ZSL_BUILD_DIR)";
+    if (!std::filesystem::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz"))
+        GTEST_SKIP() << "Fashion-MNIST is not installed (dataset-fashion-mnist, tools/install_deps.sh)";
+    const std::string md = zsltest::tempDir() + "/badlayer.md";
+    const std::string cmd = program + " --methods=ESZSL --splits=split1 --feature-layer=no_such_layer --markdown=" + md +
+                            " > " + md + ".log 2>&1";
+    const int rc = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(rc)) << cmd;
+    EXPECT_EQ(WEXITSTATUS(rc), 1);
+    EXPECT_FALSE(std::filesystem::exists(md));
+    std::ifstream log(md + ".log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("no_such_layer"), std::string::npos) << text;
 }
 
 }} // namespace
