@@ -77,6 +77,14 @@ def check_attribute_coverage(classes, seen, unseen):
             raise SystemExit("unseen class %s has attributes no seen class has: %s" % (classes[u], missing))
 
 
+def seen_attributes(classes, seen):
+    """Attribute vectors of the seen classes (rows in network output order) as a float tensor."""
+    with open(os.path.join(REPO, "data/fashion_mnist/attributes.csv")) as f:
+        rows = list(csv.reader(f))
+    table = {r[0]: [float(v) for v in r[1:]] for r in rows[1:]}
+    return torch.tensor([table[classes[c]] for c in seen], dtype=torch.float32)
+
+
 class BasicBlock(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -109,10 +117,14 @@ class ResNet18Narrow(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)  # exported as GlobalAveragePool: the feature layer
         self.fc = nn.Linear(cin, num_classes)
 
-    def forward(self, x):
+    def features(self, x):
+        """The pooled feature (what cv::zsl::VisualEncoder reads)."""
         x = F.relu(self.bn1(self.conv1(x)))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
+        return torch.flatten(self.avgpool(x), 1)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
 
 
 def to_tensor(images):
@@ -160,6 +172,10 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1: no OpenMP spinning on a busy shared machine)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--attribute-weight", type=float, default=0.0,
+                    help="weight of an auxiliary loss: a linear head (not exported) regresses the *seen* class's attribute "
+                         "vector from the pooled feature (mean squared error), so that the feature's geometry follows the "
+                         "attributes and not only the 7 class labels; 0: cross-entropy only (the committed backbones)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -193,7 +209,13 @@ def main():
     print("train %d, seen validation %d, seen test %d images" % (len(x), len(xval), len(xtest)))
 
     model = ResNet18Narrow(len(seen), args.width, args.stem_stride)
-    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    params = list(model.parameters())
+    attribute_head = None
+    if args.attribute_weight > 0:
+        table = seen_attributes(classes, seen)  # seen classes only, in network output order
+        attribute_head = nn.Linear(model.fc.in_features, table.shape[1])
+        params += list(attribute_head.parameters())
+    opt = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=5e-4, nesterov=True)
     steps = args.epochs * ((len(x) + args.batch - 1) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=steps, pct_start=0.2)
     gen = torch.Generator().manual_seed(args.seed)
@@ -204,7 +226,12 @@ def main():
         total, n = 0.0, 0
         for b in range(0, len(x), args.batch):
             sel = perm[b:b + args.batch]
-            loss = F.cross_entropy(model(augment(x[sel], gen)), y[sel])
+            if attribute_head is None:
+                loss = F.cross_entropy(model(augment(x[sel], gen)), y[sel])
+            else:
+                f = model.features(augment(x[sel], gen))
+                loss = F.cross_entropy(model.fc(f), y[sel]) + \
+                    args.attribute_weight * F.mse_loss(attribute_head(f), table[y[sel]])
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -247,6 +274,8 @@ def main():
     summary = {"split": args.split, "seen_test_per_class_top1": tpc, "seen_test_overall_top1": tacc,
                "seen_val_per_class_top1": vpc, "epochs": args.epochs, "train_images": len(x),
                "train_seconds": round(time.time() - t0), "sha256": digest}
+    if args.attribute_weight > 0:
+        summary["attribute_weight"] = args.attribute_weight
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump(summary, f, indent=1)
 
