@@ -2,7 +2,7 @@
 # Runs every benchmark with its peer interleaved, on an idle machine, and writes one Markdown report.
 #
 #   tools/bench_all.sh [build-dir] [report.md]          (default: build, build/bench_all.md)
-#   ZSL_BENCH_SKIP="ann encoder" tools/bench_all.sh      skip some sections (closed_form ann encoder trainable
+#   ZSL_BENCH_SKIP="ann encoder" tools/bench_all.sh      skip some sections (closed_form network_scoring ann encoder trainable
 #                                                        ranking scale_out scale_out_ranks imagenet imagenet_1t generator mat_file)
 #   ZSL_BENCH_ANN_ROWS=200000 ZSL_BENCH_ANN_ROUNDS=1     size and rounds of the approximate-search section
 #   ZSL_BENCH_FAISS_BUILD_THREADS=2                      FAISS's build threads (1: the same work as the module's)
@@ -88,6 +88,8 @@ section() { # name, title, command...
 cd "$root"
 section closed_form "Closed-form methods vs numpy (training and scoring)" \
   $py tools/bench_closed_form_numpy.py --build "$build" --rounds 5 --max-load 100
+section network_scoring "Network methods' computeScores vs the bare products of their layers" \
+  "$build/bench_linear" --networks 2 --reps 3
 section ann "Approximate search vs hnswlib and FAISS HNSW" \
   $py tools/bench_ann.py --build "$build" --rows "${ZSL_BENCH_ANN_ROWS:-200000}" --rounds "${ZSL_BENCH_ANN_ROUNDS:-1}" --max-load 100 \
   --faiss-build-threads "${ZSL_BENCH_FAISS_BUILD_THREADS:-1}"

@@ -27,7 +27,7 @@ from bench_common import wait_idle
 
 
 def module_round(exe, n, m, d):
-    out = subprocess.run([exe, "--train", str(n), "--score", str(m), "--dim", str(d), "--reps", "1", "--eigen-peer", "0"],
+    out = subprocess.run([exe, "--train", str(n), "--score", str(m), "--dim", str(d), "--reps", "1", "--eigen-peer", "0", "--networks", "0"],
                          check=True, capture_output=True, text=True).stdout
     times = {}
     for name, kind, t in re.findall(r"^\s+(ESZSL|SAE-semantic|SAE-visual|ALE|DeViSE|SJE)\s+(train|score)\b.*?: ([0-9.]+) s", out, re.M):

@@ -3,7 +3,9 @@
 // (40 seen classes, 85 attributes) and scoring 100,000 x 2,048 features against 50 classes, next to
 // the single-precision GEMM rate measured in the same run. Prints figures; it is not a pass/fail test.
 //
-//   bench_linear [--train N] [--score M] [--dim D] [--reps R] [--eigen-peer 0|1]
+//   bench_linear [--train N] [--score M] [--dim D] [--reps R] [--eigen-peer 0|1] [--networks 0|1|2]
+// (--networks: scoring of the network methods MLP, CONSE, GENERATIVE, F_CLSWGAN, CADA_VAE, TF_VAEGAN next to
+//  the bare products of their layers; 0 skips it, 2 runs only it)
 // (--eigen-peer 0 skips the slow Eigen-kernel GEMM reference; tools/bench_closed_form_numpy.py runs it so)
 #include <opencv2/core.hpp>
 #include <opencv2/zsl.hpp>
@@ -13,6 +15,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <utility>
+#include <vector>
 
 #ifdef ZSL_HAVE_BLAS
 extern "C" void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
@@ -60,9 +64,52 @@ static double bareProductSeconds(const Mat& features, int cols, int reps, const 
     return t;
 }
 
+// The network methods score through their layers: next to the bare products of the same shapes (the first
+// one on the features themselves, the others on matrices of the intermediate sizes), summed.
+static void networkScoring(const Mat& X, const Mat& y, const ClassPrototypes& seen, const ClassPrototypes& unseen,
+                           const Mat& scoreX, int A, int reps, const char* backend)
+{
+    const int N = X.rows, M = scoreX.rows, D = X.cols, seenClasses = (int)seen.size(), C = seenClasses + (int)unseen.size();
+    {
+        const int H = 1024, L = 64, rows = std::min(N, 1000);
+        struct Net { const char* name; int method; std::vector<std::pair<int, int> > layers; };
+        const std::vector<Net> nets = {
+            {"MLP", ZeroShotClassifier::MLP, {{D, H}, {H, A}, {A, C}}},               // D-H-A, cosine vs P
+            {"CONSE", ZeroShotClassifier::CONSE, {{D, seenClasses}, {A, C}}},         // softmax over seen, cosine
+            {"GENERATIVE", ZeroShotClassifier::GENERATIVE, {{D, C}}},                 // softmax over all classes
+            {"F_CLSWGAN", ZeroShotClassifier::F_CLSWGAN, {{D, C}}},
+            {"CADA_VAE", ZeroShotClassifier::CADA_VAE, {{D, H}, {H, 2 * L}, {L, C}}}, // encoder, latent softmax
+            {"TF_VAEGAN", ZeroShotClassifier::TF_VAEGAN, {{D, H}, {H, A}, {D + H + A, C}}}}; // [x, h, Dec(x)]
+        for (const Net& n : nets)
+        {
+            double tBare = 0, flops = 0;
+            for (size_t l = 0; l < n.layers.size(); l++)
+            {
+                const int k = n.layers[l].first, cols = n.layers[l].second;
+                Mat in = l == 0 ? scoreX : Mat(M, k, CV_32F, Scalar::all(0.5));
+                tBare += bareProductSeconds(in, cols, reps, backend);
+                flops += 2.0 * M * k * cols;
+            }
+            ZeroShotClassifier::Params params;
+            params.method = n.method;
+            params.epochs = 1;
+            params.hiddenSizes = {H};
+            params.latentDim = L;
+            params.syntheticPerClass = 20;
+            Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+            zsl->train(X.rowRange(0, rows), y.rowRange(0, rows), seen);
+            zsl->setUnseenClasses(unseen);
+            Mat scores;
+            const double t = seconds([&] { zsl->computeScores(scoreX, scores); }, reps);
+            std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; %.2f x the bare products' rate, "
+                        "bare %.3f s)\n", n.name, M, D, C, t, flops / t / 1e9, M / t, tBare / t, tBare);
+        }
+    }
+}
+
 int main(int argc, char** argv)
 {
-    int N = 23527, M = 100000, D = 2048, reps = 2, eigenPeer = 1;
+    int N = 23527, M = 100000, D = 2048, reps = 2, eigenPeer = 1, networks = 1;
     const int A = 85, seenClasses = 40, unseenClasses = 10;
     for (int i = 1; i + 1 < argc; i += 2)
     {
@@ -71,7 +118,8 @@ int main(int argc, char** argv)
         else if (!std::strcmp(argv[i], "--dim")) D = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--reps")) reps = std::max(1, std::atoi(argv[i + 1]));
         else if (!std::strcmp(argv[i], "--eigen-peer")) eigenPeer = std::atoi(argv[i + 1]);
-        else { std::fprintf(stderr, "usage: %s [--train N] [--score M] [--dim D] [--reps R] [--eigen-peer 0|1]\n", argv[0]); return 2; }
+        else if (!std::strcmp(argv[i], "--networks")) networks = std::atoi(argv[i + 1]);
+        else { std::fprintf(stderr, "usage: %s [--train N] [--score M] [--dim D] [--reps R] [--eigen-peer 0|1] [--networks 0|1|2]\n", argv[0]); return 2; }
     }
 #ifdef ZSL_HAVE_BLAS
     const char* backend = "OpenBLAS (EIGEN_USE_BLAS)";
@@ -96,6 +144,13 @@ int main(int argc, char** argv)
     for (int c = 0; c < protos.rows; c++)
         (c < seenClasses ? seenRows : unseenRows).push_back(c);
     const ClassPrototypes seen = all.subset(seenRows), unseen = all.subset(unseenRows);
+    if (networks == 2)
+    {
+        Mat scoreX(M, D, CV_32F);
+        rng.fill(scoreX, RNG::UNIFORM, 0.0, 1.0);
+        networkScoring(X, y, seen, unseen, scoreX, A, reps, backend);
+        return 0;
+    }
 
     // Reference rates: the Gram matrix X^T X as a plain GEMM (2 N D^2 flops) and as the symmetric
     // rank-N update the library uses (N D^2 flops), with Eigen's own kernels and, when linked, BLAS.
@@ -214,5 +269,7 @@ int main(int argc, char** argv)
                         b.name, M, D, C, t, flops / t / 1e9, M / t, (flops / t) / (2.0 * M * D * A / tBare));
         }
     }
+    if (networks == 1)
+        networkScoring(X, y, seen, unseen, scoreX, A, reps, backend);
     return 0;
 }

@@ -119,6 +119,16 @@ TEST(ZSL_TF_VAEGAN, decoderStepGradientAndFeedbackComposition)
     EXPECT_EQ((t.leftCols(d) - x).cwiseAbs().maxCoeff(), 0.f);
     EXPECT_EQ((t.middleCols(d, hidden) - h).cwiseAbs().maxCoeff(), 0.f);
     EXPECT_EQ((t.rightCols(a) - nets.decOutput.infer(h)).cwiseAbs().maxCoeff(), 0.f);
+
+    // transformedLogits(): the affine classifier applied to [x, h(x), Dec(x)] without forming it, on enough rows
+    // for the BLAS path (the scoring path), equals the classifier on the formed matrix to float rounding.
+    const int rows = 300, classes = 5;
+    const RowMatrixXf many = zsltest::randomMatrix(rows, d, init, 1.f);
+    nn::Dense classifier(d + hidden + a, classes, init, nn::INIT_GLOROT);
+    const RowMatrixXf direct = classifier.infer(nets.transform(many)), split = nets.transformedLogits(many, classifier);
+    ASSERT_EQ(split.rows(), rows);
+    ASSERT_EQ(split.cols(), classes);
+    EXPECT_LT((split - direct).cwiseAbs().maxCoeff(), 1e-5f * std::max(1.f, direct.cwiseAbs().maxCoeff()));
 }
 
 TEST(ZSL_TF_VAEGAN, raisesGzslHarmonicMeanOverUncalibratedEszslAndSolvesZsl)

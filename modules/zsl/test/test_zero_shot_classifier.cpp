@@ -234,13 +234,18 @@ namespace opencv_test { namespace {
 TEST(ZSL_Classifier, nonFiniteFeaturesAreNamedOnTheZeroCopyPath)
 {
     zsltest::SyntheticProblem p = zsltest::makeSyntheticProblem();
-    for (int method : {ZeroShotClassifier::ESZSL, ZeroShotClassifier::SAE, ZeroShotClassifier::DEVISE})
+    // CONSE, GENERATIVE and F_CLSWGAN (softmax of affine logits) also check their scores instead of the input.
+    for (int method : {ZeroShotClassifier::ESZSL, ZeroShotClassifier::SAE, ZeroShotClassifier::DEVISE,
+                       ZeroShotClassifier::CONSE, ZeroShotClassifier::GENERATIVE, ZeroShotClassifier::F_CLSWGAN})
         for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
                           -std::numeric_limits<float>::infinity()})
         {
             ZeroShotClassifier::Params params;
             params.method = method;
             params.epochs = 2;
+            params.hiddenSizes = {16};
+            params.latentDim = 4;
+            params.syntheticPerClass = 20;
             Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
             zsl->train(p.trainX, p.trainY, p.seen);
             zsl->setUnseenClasses(p.unseen);

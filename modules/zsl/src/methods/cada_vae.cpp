@@ -160,7 +160,7 @@ protected:
     int spaceDim() const CV_OVERRIDE { return params_.latentDim; }
 
     //! Test features -> posterior means (no noise).
-    RowMatrixXf toSpace(const RowMatrixXf& X) const CV_OVERRIDE
+    RowMatrixXf toSpace(const RowRefXf& X) const CV_OVERRIDE
     {
         return encX_->infer(X).leftCols(params_.latentDim);
     }

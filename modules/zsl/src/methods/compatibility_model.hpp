@@ -52,9 +52,9 @@ public:
         anyway: the classifier then skips its own scan of the training features. */
     virtual bool trainChecksFiniteFeatures() const { return false; }
 
-    /** True when scores() and embed() are linear in X (up to row normalisation), so that a NaN or Inf
-        feature always makes its row of scores non-finite: the classifier then checks the (small) scores
-        instead of scanning the (large) input. */
+    /** True when scores() and embed() are linear in X (up to row normalisation or a log-softmax of affine
+        logits), so that a NaN or Inf feature always makes its row of scores non-finite: the classifier then
+        checks the (small) scores instead of scanning the (large) input. */
     virtual bool linearInFeatures() const { return false; }
 
     /** Compatibility scores N x C of features X with class prototypes P (C x A); higher is better. */

@@ -173,7 +173,14 @@ protected:
 
     bool generatorTrained() const CV_OVERRIDE { return gen_ && !gen_->empty(); }
     int spaceDim() const CV_OVERRIDE { return featureWidth_; }
-    RowMatrixXf toSpace(const RowMatrixXf& X) const CV_OVERRIDE { return X; }
+    RowMatrixXf toSpace(const RowRefXf& X) const CV_OVERRIDE { return X; }
+    RowMatrixXf classifierLogits(const Sequential& classifier, const RowRefXf& X) const CV_OVERRIDE
+    {
+        return classifier.infer(X); // the caller's rows, not a copy
+    }
+    //! Affine logits + log-softmax: a NaN or Inf feature makes its whole row of scores NaN (the max-shifted
+    //! exponentials of an infinite or NaN logit are NaN), so the classifier checks the scores, not the input.
+    bool linearInFeatures() const CV_OVERRIDE { return true; }
 
     RowMatrixXf synthesise(const RowMatrixXf& prototypes, int perClass, Rng& rng) const CV_OVERRIDE
     {

@@ -150,7 +150,7 @@ RowMatrixXf FeatureGeneratingModel::scores(const RowRefXf& X, const RowMatrixXf&
                                                   "classifier so that prepareClasses() runs)", tag_, (int)c, (int)table_.rows()));
         columns[c] = it->second;
     }
-    const RowMatrixXf logProb = logSoftmax(classifier_->infer(toSpace(X)));
+    const RowMatrixXf logProb = logProbabilities(X);
     RowMatrixXf out(X.rows(), P.rows());
     for (Eigen::Index c = 0; c < P.rows(); c++)
         out.col(c) = logProb.col(columns[c]);
@@ -160,8 +160,13 @@ RowMatrixXf FeatureGeneratingModel::scores(const RowRefXf& X, const RowMatrixXf&
 RowMatrixXf FeatureGeneratingModel::embed(const RowRefXf& X) const
 {
     checkPrepared("embed");
-    const RowMatrixXf prob = logSoftmax(classifier_->infer(toSpace(X))).array().exp().matrix();
+    const RowMatrixXf prob = logProbabilities(X).array().exp().matrix();
     return prob * table_;
+}
+
+RowMatrixXf FeatureGeneratingModel::logProbabilities(const RowRefXf& X) const
+{
+    return logSoftmax(classifierLogits(*classifier_, X));
 }
 
 void FeatureGeneratingModel::write(FileStorage& fs) const

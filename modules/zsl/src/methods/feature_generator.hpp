@@ -54,7 +54,13 @@ protected:
     //! Width of the classifier's input space.
     virtual int spaceDim() const = 0;
     //! Test features -> classifier space (const, thread-safe, deterministic).
-    virtual RowMatrixXf toSpace(const RowMatrixXf& X) const = 0;
+    virtual RowMatrixXf toSpace(const RowRefXf& X) const = 0;
+    //! The classifier's logits for test features: classifier.infer(toSpace(X)). Overridden where the classifier
+    //! can read the caller's rows without toSpace() copying them (identity space, concatenated features).
+    virtual RowMatrixXf classifierLogits(const nn::Sequential& classifier, const RowRefXf& X) const
+    {
+        return classifier.infer(toSpace(X));
+    }
     //! Real training features -> classifier samples (may draw noise from rng). Default: toSpace().
     virtual RowMatrixXf realToSpace(const RowMatrixXf& X, nn::Rng& /*rng*/) const { return toSpace(X); }
     //! `perClass` synthetic samples per prototype row, grouped by class.
@@ -72,6 +78,8 @@ protected:
 
 private:
     void setTable(const RowMatrixXf& table);
+    //! The classifier's log-probabilities of every class of the table for the rows of X.
+    RowMatrixXf logProbabilities(const RowRefXf& X) const;
 
     const char* tag_;
     // Shared between clones (class tables): replaced, never modified, once prepared.

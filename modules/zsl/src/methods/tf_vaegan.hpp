@@ -42,7 +42,9 @@ struct TfVaeganNets
     RowMatrixXf generate(const RowMatrixXf& noiseAndPrototypes, float delta) const;
 
     /** The discriminative features [x, h(x), Dec(x)] (D + H + A columns). Const, thread-safe. */
-    RowMatrixXf transform(const RowMatrixXf& x) const;
+    RowMatrixXf transform(const RowRefXf& x) const;
+    //! classifier.infer(transform(x)) for a single affine classifier, without forming transform(x).
+    RowMatrixXf transformedLogits(const RowRefXf& x, const nn::Dense& classifier) const;
 
     /** One generator minibatch: z from E([x a]) (reparameterised, eps from rng); with feedback, a first pass
         G(z, a) whose decoder hidden activation h feeds F (h is held constant, as the authors' code detaches

@@ -57,7 +57,7 @@ const char* gemmBackend()
     return name.c_str();
 }
 
-void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C)
+void matmul(const RowRefXf& A, const RowMatrixXf& B, RowMatrixXf& C)
 {
     CV_Assert(A.cols() == B.rows());
     if (isInferenceOnFewRows(A.rows(), A.cols(), B.cols())) // no BLAS threads woken (see kQuietProductMacs)

@@ -20,8 +20,8 @@ namespace nn {
 /** Which GEMM the engine uses ("Eigen x.y.z (SSE, SSE2...)" or "BLAS through Eigen"), for benchmarks and logs. */
 const char* gemmBackend();
 
-/** C = A * B (C resized). */
-void matmul(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C);
+/** C = A * B (C resized). A is read through a view: continuous rows of a caller's buffer are not copied. */
+void matmul(const RowRefXf& A, const RowMatrixXf& B, RowMatrixXf& C);
 /** C = A^T * B (C resized). */
 void matmulTN(const RowMatrixXf& A, const RowMatrixXf& B, RowMatrixXf& C);
 /** C = A * B^T (C resized). */

@@ -100,7 +100,7 @@ void Dense::backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn)
         matmulNT(gradOut, W_.value, *gradIn);
 }
 
-RowMatrixXf Dense::infer(const RowMatrixXf& in) const
+RowMatrixXf Dense::infer(const RowRefXf& in) const
 {
     outputDim((int)in.cols());
     RowMatrixXf out;
@@ -138,9 +138,15 @@ void LeakyReLU::backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn)
         *gradIn = (input_.array() > 0.f).select(gradOut, slope_ * gradOut);
 }
 
-RowMatrixXf LeakyReLU::infer(const RowMatrixXf& in) const
+RowMatrixXf LeakyReLU::infer(const RowRefXf& in) const
 {
     return (in.array() > 0.f).select(in, slope_ * in);
+}
+
+void LeakyReLU::inferInPlace(RowMatrixXf& x) const
+{
+    // Coefficient-wise: each value is read before it is written, so the aliasing is safe.
+    x = (x.array() > 0.f).select(x, slope_ * x);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -223,12 +229,13 @@ void Sequential::backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn)
     }
 }
 
-RowMatrixXf Sequential::infer(const RowMatrixXf& in) const
+RowMatrixXf Sequential::infer(const RowRefXf& in) const
 {
     CV_Assert(!layers_.empty());
+    // The first layer reads the caller's rows in place; the later ones work on this one buffer where they can.
     RowMatrixXf x = layers_[0]->infer(in);
     for (size_t i = 1; i < layers_.size(); i++)
-        x = layers_[i]->infer(x);
+        layers_[i]->inferInPlace(x);
     return x;
 }
 

@@ -10,7 +10,8 @@
 //    gradients of the layer's parameters (Parameter::grad) and, when gradIn is not null, writes
 //    dL/d(input). Call Sequential::backward once per forward.
 //  - Layer::infer(in) is the const, cache-free, dropout-free forward used at prediction time; it is
-//    safe to call from several threads at once.
+//    safe to call from several threads at once. It reads `in` through a view (a caller's continuous
+//    features are not copied); inferInPlace(x) overwrites x where the layer can (activations).
 //  - Optimizers (optimizer.hpp) update Parameter::value from Parameter::grad.
 #ifndef OPENCV_ZSL_NN_LAYERS_HPP
 #define OPENCV_ZSL_NN_LAYERS_HPP
@@ -63,7 +64,9 @@ public:
     virtual ~Layer() = default;
     virtual const RowMatrixXf& forward(const RowMatrixXf& in, bool training, Rng& rng) = 0;
     virtual void backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn) = 0;
-    virtual RowMatrixXf infer(const RowMatrixXf& in) const = 0;
+    virtual RowMatrixXf infer(const RowRefXf& in) const = 0;
+    //! x = infer(x), without a new buffer where the layer works element by element.
+    virtual void inferInPlace(RowMatrixXf& x) const { x = infer(x); }
     virtual std::vector<Parameter*> parameters() { return {}; }
     //! "dense", "leaky_relu", "dropout": the tag used by serialisation.
     virtual std::string type() const = 0;
@@ -78,7 +81,7 @@ public:
     Dense(int in, int out, Rng& rng, Init init = INIT_HE, bool bias = true);
     const RowMatrixXf& forward(const RowMatrixXf& in, bool training, Rng& rng) CV_OVERRIDE;
     void backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn) CV_OVERRIDE;
-    RowMatrixXf infer(const RowMatrixXf& in) const CV_OVERRIDE;
+    RowMatrixXf infer(const RowRefXf& in) const CV_OVERRIDE;
     std::vector<Parameter*> parameters() CV_OVERRIDE;
     std::string type() const CV_OVERRIDE { return "dense"; }
     int outputDim(int inputDim) const CV_OVERRIDE;
@@ -104,7 +107,8 @@ public:
     explicit LeakyReLU(float slope = 0.f);
     const RowMatrixXf& forward(const RowMatrixXf& in, bool training, Rng& rng) CV_OVERRIDE;
     void backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn) CV_OVERRIDE;
-    RowMatrixXf infer(const RowMatrixXf& in) const CV_OVERRIDE;
+    RowMatrixXf infer(const RowRefXf& in) const CV_OVERRIDE;
+    void inferInPlace(RowMatrixXf& x) const CV_OVERRIDE;
     std::string type() const CV_OVERRIDE { return "leaky_relu"; }
     float slope() const { return slope_; }
 
@@ -121,7 +125,8 @@ public:
     explicit Dropout(float p);
     const RowMatrixXf& forward(const RowMatrixXf& in, bool training, Rng& rng) CV_OVERRIDE;
     void backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn) CV_OVERRIDE;
-    RowMatrixXf infer(const RowMatrixXf& in) const CV_OVERRIDE { return in; }
+    RowMatrixXf infer(const RowRefXf& in) const CV_OVERRIDE { return in; }
+    void inferInPlace(RowMatrixXf&) const CV_OVERRIDE {}
     std::string type() const CV_OVERRIDE { return "dropout"; }
     float probability() const { return p_; }
 
@@ -151,7 +156,7 @@ public:
     //! Backpropagates dL/d(output); writes dL/d(input) when gradIn is not null.
     void backward(const RowMatrixXf& gradOut, RowMatrixXf* gradIn = nullptr);
     //! Const, thread-safe prediction (no dropout).
-    RowMatrixXf infer(const RowMatrixXf& in) const;
+    RowMatrixXf infer(const RowRefXf& in) const;
 
     std::vector<Parameter*> parameters();
     size_t size() const { return layers_.size(); }
