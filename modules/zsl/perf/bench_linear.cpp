@@ -64,6 +64,18 @@ static double bareProductSeconds(const Mat& features, int cols, int reps, const 
     return t;
 }
 
+// Trains a classifier with `params` on (X, y), registers the unseen classes and returns the best time of
+// computeScores(scoreX) (the iterative methods get a few rows and one epoch: weights to score with).
+static double trainedScoringSeconds(const ZeroShotClassifier::Params& params, const Mat& X, const Mat& y,
+                                    const ClassPrototypes& seen, const ClassPrototypes& unseen, const Mat& scoreX, int reps)
+{
+    Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
+    zsl->train(X, y, seen);
+    zsl->setUnseenClasses(unseen);
+    Mat scores;
+    return seconds([&] { zsl->computeScores(scoreX, scores); }, reps);
+}
+
 // The network methods score through their layers: next to the bare products of the same shapes (the first
 // one on the features themselves, the others on matrices of the intermediate sizes), summed.
 static void networkScoring(const Mat& X, const Mat& y, const ClassPrototypes& seen, const ClassPrototypes& unseen,
@@ -96,11 +108,7 @@ static void networkScoring(const Mat& X, const Mat& y, const ClassPrototypes& se
             params.hiddenSizes = {H};
             params.latentDim = L;
             params.syntheticPerClass = 20;
-            Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
-            zsl->train(X.rowRange(0, rows), y.rowRange(0, rows), seen);
-            zsl->setUnseenClasses(unseen);
-            Mat scores;
-            const double t = seconds([&] { zsl->computeScores(scoreX, scores); }, reps);
+            const double t = trainedScoringSeconds(params, X.rowRange(0, rows), y.rowRange(0, rows), seen, unseen, scoreX, reps);
             std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; %.2f x the bare products' rate, "
                         "bare %.3f s)\n", n.name, M, D, C, t, flops / t / 1e9, M / t, tBare / t, tBare);
         }
@@ -260,11 +268,7 @@ int main(int argc, char** argv)
             ZeroShotClassifier::Params params;
             params.method = b.method;
             params.epochs = 1;
-            Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(params);
-            zsl->train(X.rowRange(0, rows), y.rowRange(0, rows), seen);
-            zsl->setUnseenClasses(unseen);
-            Mat scores;
-            const double t = seconds([&] { zsl->computeScores(scoreX, scores); }, reps);
+            const double t = trainedScoringSeconds(params, X.rowRange(0, rows), y.rowRange(0, rows), seen, unseen, scoreX, reps);
             std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; %.2f x the bare X W rate)\n",
                         b.name, M, D, C, t, flops / t / 1e9, M / t, (flops / t) / (2.0 * M * D * A / tBare));
         }
