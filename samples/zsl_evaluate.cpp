@@ -302,13 +302,20 @@ int main(int argc, char** argv)
                 row.split = split.name;
                 row.drawn = split.drawn;
                 row.method = methodName(method);
-                Ptr<ZeroShotClassifier> zsl = ZeroShotClassifier::create(sel.params);
-                zsl->train(tr.X, indexLabels(tr.label, split.seen), classes.subset(split.seen));
-                zsl->setUnseenClasses(classes.subset(split.unseen));
+                // A final model: every seen training image, the split's unseen classes registered.
+                auto trainFinal = [&](const ZeroShotClassifier::Params& params) {
+                    Ptr<ZeroShotClassifier> model = ZeroShotClassifier::create(params);
+                    model->train(tr.X, indexLabels(tr.label, split.seen), classes.subset(split.seen));
+                    model->setUnseenClasses(classes.subset(split.unseen));
+                    return model;
+                };
+                Ptr<ZeroShotClassifier> zsl = trainFinal(sel.params);
                 Mat pred, sc;
                 zsl->setMode(ZeroShotClassifier::MODE_ZSL);
                 zsl->predict(teUnseen.X, pred, sc, 1);
                 row.zsl = perClassAccuracy(pred, indexLabels(teUnseen.label, order));
+                const Mat truth = indexLabels(te.label, order);
+                const int numSeen = (int)split.seen.size();
                 Mat scores, valScores;
                 zsl->computeScores(te.X, scores);
                 zsl->computeScores(va.X, valScores); // seen-class validation images only
@@ -316,14 +323,12 @@ int main(int argc, char** argv)
                 {
                     ZeroShotClassifier::Params p = sel.params;
                     p.seed += (uint64)k;
-                    Ptr<ZeroShotClassifier> member = ZeroShotClassifier::create(p);
-                    member->train(tr.X, indexLabels(tr.label, split.seen), classes.subset(split.seen));
-                    member->setUnseenClasses(classes.subset(split.unseen));
+                    Ptr<ZeroShotClassifier> member = trainFinal(p);
                     Mat s, v;
                     member->computeScores(te.X, s);
                     member->computeScores(va.X, v);
                     {
-                        const GzslAccuracy m = gzslFromScores(s, indexLabels(te.label, order), (int)split.seen.size(), sel.calibration);
+                        const GzslAccuracy m = gzslFromScores(s, truth, numSeen, sel.calibration);
                         std::cout << format("  ensemble member %d (seed %llu): calibrated H %.4f (s %.4f u %.4f)\n", k,
                                             (unsigned long long)p.seed, m.harmonic, m.seen, m.unseen);
                     }
@@ -335,33 +340,27 @@ int main(int argc, char** argv)
                     scores /= ensemble;
                     valScores /= ensemble;
                     // ZSL among the unseen classes from the averaged scores
-                    Mat uScores = scores.colRange((int)split.seen.size(), scores.cols);
-                    std::vector<int> zslPred;
-                    std::vector<int> zslTruth;
-                    Mat truthAll = indexLabels(te.label, order);
+                    std::vector<int> zslPred, zslTruth;
                     for (int r = 0; r < scores.rows; r++)
                     {
-                        const int t = truthAll.at<int>(r);
-                        if (t < (int)split.seen.size())
+                        const int t = truth.at<int>(r);
+                        if (t < numSeen)
                             continue;
                         Point mx;
-                        minMaxLoc(uScores.row(r), nullptr, nullptr, nullptr, &mx);
-                        zslPred.push_back(mx.x + (int)split.seen.size());
+                        minMaxLoc(scores.row(r).colRange(numSeen, scores.cols), nullptr, nullptr, nullptr, &mx);
+                        zslPred.push_back(mx.x + numSeen);
                         zslTruth.push_back(t);
                     }
                     row.zsl = perClassAccuracy(zslPred, zslTruth);
                 }
-                Mat truth = indexLabels(te.label, order);
-                row.raw = gzslFromScores(scores, truth, (int)split.seen.size(), 0.0);
-                row.calibrated = gzslFromScores(scores, truth, (int)split.seen.size(), sel.calibration);
+                row.raw = gzslFromScores(scores, truth, numSeen, 0.0);
+                row.calibrated = gzslFromScores(scores, truth, numSeen, sel.calibration);
                 row.gamma = sel.calibration;
-                row.oracleGamma = selectCalibrationFromScores(scores, truth, (int)split.seen.size(), row.oracle);
-                {
-                    row.flipRate = sel.seenFlipRate;
-                    row.rateGamma = gammaForSeenFlipRate(seenRowGaps(valScores, indexLabels(va.label, order),
-                                                                     (int)split.seen.size()), sel.seenFlipRate);
-                    row.rateCalibrated = gzslFromScores(scores, truth, (int)split.seen.size(), row.rateGamma);
-                }
+                row.oracleGamma = selectCalibrationFromScores(scores, truth, numSeen, row.oracle);
+                row.flipRate = sel.seenFlipRate;
+                row.rateGamma = gammaForSeenFlipRate(seenRowGaps(valScores, indexLabels(va.label, order), numSeen),
+                                                     sel.seenFlipRate);
+                row.rateCalibrated = gzslFromScores(scores, truth, numSeen, row.rateGamma);
                 row.valZsl = sel.validationZsl;
                 row.valH = sel.validationH;
                 row.params = describeParams(sel.params) + format(" (%d cand., %d ext.%s)", sel.candidates, sel.extensions,

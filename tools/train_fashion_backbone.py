@@ -64,12 +64,16 @@ def load_split(name):
     raise SystemExit("unknown split %s (see data/fashion_mnist/splits.json)" % name)
 
 
-def check_attribute_coverage(classes, seen, unseen):
-    """Every attribute an unseen class has must be present in some seen class, or no model can learn it."""
+def read_attribute_table():
+    """data/fashion_mnist/attributes.csv as (attribute names, {class name: attribute vector})."""
     with open(os.path.join(REPO, "data/fashion_mnist/attributes.csv")) as f:
         rows = list(csv.reader(f))
-    names = rows[0][1:]
-    table = {r[0]: [float(v) for v in r[1:]] for r in rows[1:]}
+    return rows[0][1:], {r[0]: [float(v) for v in r[1:]] for r in rows[1:]}
+
+
+def check_attribute_coverage(classes, seen, unseen):
+    """Every attribute an unseen class has must be present in some seen class, or no model can learn it."""
+    names, table = read_attribute_table()
     for u in unseen:
         missing = [names[j] for j, v in enumerate(table[classes[u]])
                    if v > 0 and all(table[classes[s]][j] == 0 for s in seen)]
@@ -79,9 +83,7 @@ def check_attribute_coverage(classes, seen, unseen):
 
 def seen_attributes(classes, seen):
     """Attribute vectors of the seen classes (rows in network output order) as a float tensor."""
-    with open(os.path.join(REPO, "data/fashion_mnist/attributes.csv")) as f:
-        rows = list(csv.reader(f))
-    table = {r[0]: [float(v) for v in r[1:]] for r in rows[1:]}
+    _, table = read_attribute_table()
     return torch.tensor([table[classes[c]] for c in seen], dtype=torch.float32)
 
 

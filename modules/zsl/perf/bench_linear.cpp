@@ -90,40 +90,38 @@ static void networkScoring(const Mat& X, const Mat& y, const ClassPrototypes& se
                            const Mat& scoreX, int A, int reps, const char* backend)
 {
     const int N = X.rows, M = scoreX.rows, D = X.cols, seenClasses = (int)seen.size(), C = seenClasses + (int)unseen.size();
+    const int H = 1024, L = 64, rows = std::min(N, 1000);
+    struct Net { const char* name; int method; std::vector<std::pair<int, int> > layers; };
+    const std::vector<Net> nets = {
+        {"MLP", ZeroShotClassifier::MLP, {{D, H}, {H, A}, {A, C}}},               // D-H-A, cosine vs P
+        {"CONSE", ZeroShotClassifier::CONSE, {{D, seenClasses}, {A, C}}},         // softmax over seen, cosine
+        {"GENERATIVE", ZeroShotClassifier::GENERATIVE, {{D, C}}},                 // softmax over all classes
+        {"F_CLSWGAN", ZeroShotClassifier::F_CLSWGAN, {{D, C}}},
+        {"CADA_VAE", ZeroShotClassifier::CADA_VAE, {{D, H}, {H, 2 * L}, {L, C}}}, // encoder, latent softmax
+        {"TF_VAEGAN", ZeroShotClassifier::TF_VAEGAN, {{D, H}, {H, A}, {D + H + A, C}}}}; // [x, h, Dec(x)]
+    for (const Net& n : nets)
     {
-        const int H = 1024, L = 64, rows = std::min(N, 1000);
-        struct Net { const char* name; int method; std::vector<std::pair<int, int> > layers; };
-        const std::vector<Net> nets = {
-            {"MLP", ZeroShotClassifier::MLP, {{D, H}, {H, A}, {A, C}}},               // D-H-A, cosine vs P
-            {"CONSE", ZeroShotClassifier::CONSE, {{D, seenClasses}, {A, C}}},         // softmax over seen, cosine
-            {"GENERATIVE", ZeroShotClassifier::GENERATIVE, {{D, C}}},                 // softmax over all classes
-            {"F_CLSWGAN", ZeroShotClassifier::F_CLSWGAN, {{D, C}}},
-            {"CADA_VAE", ZeroShotClassifier::CADA_VAE, {{D, H}, {H, 2 * L}, {L, C}}}, // encoder, latent softmax
-            {"TF_VAEGAN", ZeroShotClassifier::TF_VAEGAN, {{D, H}, {H, A}, {D + H + A, C}}}}; // [x, h, Dec(x)]
-        for (const Net& n : nets)
+        double tBare = 0, flops = 0;
+        for (size_t l = 0; l < n.layers.size(); l++)
         {
-            double tBare = 0, flops = 0;
-            for (size_t l = 0; l < n.layers.size(); l++)
-            {
-                const int k = n.layers[l].first, cols = n.layers[l].second;
-                Mat in = l == 0 ? scoreX : Mat(M, k, CV_32F, Scalar::all(0.5));
-                tBare += bareProductSeconds(in, cols, reps, backend);
-                flops += 2.0 * M * k * cols;
-            }
-            ZeroShotClassifier::Params params;
-            params.method = n.method;
-            params.epochs = 1;
-            params.hiddenSizes = {H};
-            params.latentDim = L;
-            params.syntheticPerClass = 20;
-            double tPredict = 0;
-            const double t = trainedScoringSeconds(params, X.rowRange(0, rows), y.rowRange(0, rows), seen, unseen, scoreX, reps,
-                                                   &tPredict);
-            std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; %.2f x the bare products' rate, "
-                        "bare %.3f s)\n", n.name, M, D, C, t, flops / t / 1e9, M / t, tBare / t, tBare);
-            std::printf("  %-13s predict (GZSL, calibrated, top-1): %.3f s  (%.2f x the bare products' rate)\n", n.name, tPredict,
-                        tBare / tPredict);
+            const int k = n.layers[l].first, cols = n.layers[l].second;
+            Mat in = l == 0 ? scoreX : Mat(M, k, CV_32F, Scalar::all(0.5));
+            tBare += bareProductSeconds(in, cols, reps, backend);
+            flops += 2.0 * M * k * cols;
         }
+        ZeroShotClassifier::Params params;
+        params.method = n.method;
+        params.epochs = 1;
+        params.hiddenSizes = {H};
+        params.latentDim = L;
+        params.syntheticPerClass = 20;
+        double tPredict = 0;
+        const double t = trainedScoringSeconds(params, X.rowRange(0, rows), y.rowRange(0, rows), seen, unseen, scoreX, reps,
+                                               &tPredict);
+        std::printf("  %-13s score %d x %d vs %d classes: %.3f s  %.1f GFLOP/s  (%.0f features/s; %.2f x the bare products' rate, "
+                    "bare %.3f s)\n", n.name, M, D, C, t, flops / t / 1e9, M / t, tBare / t, tBare);
+        std::printf("  %-13s predict (GZSL, calibrated, top-1): %.3f s  (%.2f x the bare products' rate)\n", n.name, tPredict,
+                    tBare / tPredict);
     }
 }
 

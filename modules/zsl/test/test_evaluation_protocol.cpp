@@ -21,6 +21,16 @@ std::string evaluateProgram()
     return std::filesystem::exists(path) ? path : std::string();
 }
 
+// Why zsl_evaluate cannot run here (empty when it can): the program or the dataset is missing.
+std::string missingForEvaluation(const std::string& program)
+{
+    if (program.empty())
+        return "zsl_evaluate is not built (set ZSL_BUILD_DIR)";
+    if (!std::filesystem::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz"))
+        return "Fashion-MNIST is not installed (dataset-fashion-mnist, tools/install_deps.sh)";
+    return std::string();
+}
+
 // A copy of the dataset folder whose test images are uniform noise (the train files and test labels are links).
 std::string poisonedFashionDir()
 {
@@ -64,11 +74,9 @@ std::map<std::string, std::vector<std::string> > tableRows(const std::string& pa
 
 TEST(ZSL_EvaluationProtocol, choicesReadNoTestImage)
 {
-    const std::string program = evaluateProgram();
-    if (program.empty())
-        GTEST_SKIP() << "zsl_evaluate is not built (set ZSL_BUILD_DIR)";
-    if (!std::filesystem::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz"))
-        GTEST_SKIP() << "Fashion-MNIST is not installed (dataset-fashion-mnist, tools/install_deps.sh)";
+    const std::string program = evaluateProgram(), missing = missingForEvaluation(program);
+    if (!missing.empty())
+        GTEST_SKIP() << missing;
     const std::string poisoned = poisonedFashionDir();
     std::map<std::string, std::vector<std::string> > tables[2];
     int k = 0;
@@ -105,11 +113,9 @@ TEST(ZSL_EvaluationProtocol, choicesReadNoTestImage)
 // closed-form method gives K identical members, so every figure and choice must equal the single model's.
 TEST(ZSL_EvaluationProtocol, ensembleOfIdenticalMembersEqualsOneModel)
 {
-    const std::string program = evaluateProgram();
-    if (program.empty())
-        GTEST_SKIP() << "zsl_evaluate is not built (set ZSL_BUILD_DIR)";
-    if (!std::filesystem::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz"))
-        GTEST_SKIP() << "Fashion-MNIST is not installed (dataset-fashion-mnist, tools/install_deps.sh)";
+    const std::string program = evaluateProgram(), missing = missingForEvaluation(program);
+    if (!missing.empty())
+        GTEST_SKIP() << missing;
     std::map<std::string, std::vector<std::string> > tables[2];
     for (int k = 0; k < 2; k++)
     {
@@ -128,11 +134,9 @@ TEST(ZSL_EvaluationProtocol, ensembleOfIdenticalMembersEqualsOneModel)
 // A feature layer the backbone does not have is a cv::Exception that names it, exit status 1, no table.
 TEST(ZSL_EvaluationProtocol, unknownFeatureLayerIsNamed)
 {
-    const std::string program = evaluateProgram();
-    if (program.empty())
-        GTEST_SKIP() << "zsl_evaluate is not built (set ZSL_BUILD_DIR)";
-    if (!std::filesystem::exists(std::string(kFashionDir) + "/t10k-images-idx3-ubyte.gz"))
-        GTEST_SKIP() << "Fashion-MNIST is not installed (dataset-fashion-mnist, tools/install_deps.sh)";
+    const std::string program = evaluateProgram(), missing = missingForEvaluation(program);
+    if (!missing.empty())
+        GTEST_SKIP() << missing;
     const std::string md = zsltest::tempDir() + "/badlayer.md";
     const std::string cmd = program + " --methods=ESZSL --splits=split1 --feature-layer=no_such_layer --markdown=" + md +
                             " > " + md + ".log 2>&1";
